@@ -1,0 +1,184 @@
+"""People: the user (email login, username for profile URLs), settings and API keys."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.models import AbstractUser, UserManager as DjangoUserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from accounts.crypto import EncryptedTextField
+
+USERNAME_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})$"
+
+
+class Visibility(models.TextChoices):
+    """Who may see an artwork; shared by artworks, collections and user settings."""
+
+    PUBLIC = "public", "Public"
+    UNLISTED = "unlisted", "Unlisted"
+    PRIVATE = "private", "Private"
+
+
+class UserManager(DjangoUserManager):
+    """Users sign in with their email; a username is derived from it when not given."""
+
+    def _create_user(self, username, email, password, **extra_fields):
+        email = self.normalize_email(email)
+        if not email:
+            raise ValueError("An email address is required.")
+        username = username or self.available_username(email.split("@")[0])
+        return super()._create_user(username, email, password, **extra_fields)
+
+    def create_user(self, email=None, password=None, **extra_fields):
+        username = extra_fields.pop("username", None)
+        return super().create_user(username, email, password, **extra_fields)
+
+    def create_superuser(self, email=None, password=None, **extra_fields):
+        username = extra_fields.pop("username", None)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+    def available_username(self, wanted: str) -> str:
+        """`wanted` cleaned to the username alphabet, with a number added if taken."""
+        base = re.sub(r"[^A-Za-z0-9_-]", "", wanted).lstrip("_-")[:30] or "user"
+        candidate, number = base, 1
+        while self.filter(username__iexact=candidate).exists():
+            number += 1
+            candidate = f"{base}{number}"
+        return candidate
+
+
+class User(AbstractUser):
+    email = models.EmailField("email address", unique=True)
+    username = models.CharField(
+        max_length=39,
+        unique=True,
+        help_text="Shown in profile URLs: /u/<username>/. Letters, digits, - and _.",
+        validators=[
+            RegexValidator(
+                USERNAME_PATTERN,
+                "Use 1 to 39 letters, digits, - or _, starting with a letter or digit.",
+            )
+        ],
+        error_messages={"unique": "That username is taken."},
+    )
+    name = models.CharField(max_length=150, blank=True)
+    image_url = models.URLField("avatar URL", max_length=500, blank=True)
+    # The user's id in the system the data was imported from (Clerk), if any.
+    external_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # `name` replaces Django's split first/last name.
+    first_name = None
+    last_name = None
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["username"]
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+        ]
+        indexes = [models.Index(fields=["external_id"], name="user_by_external_id")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return self.name or self.username
+
+    def get_short_name(self) -> str:
+        return self.name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.username
+
+
+class Theme(models.TextChoices):
+    SYSTEM = "system", "Follow the system"
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"
+
+
+class Provider(models.TextChoices):
+    """AI providers a creator can bring a key for."""
+
+    OPENROUTER = "openrouter", "OpenRouter"
+    OPENAI = "openai", "OpenAI"
+    ANTHROPIC = "anthropic", "Anthropic"
+    GOOGLE = "google", "Google"
+    OPENAI_COMPATIBLE = "openai-compatible", "OpenAI-compatible server"
+
+
+class UserSettings(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="settings")
+    theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.SYSTEM)
+    default_visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    email_notifications = models.BooleanField(default=True)
+    preferred_provider = models.CharField(max_length=50, blank=True)
+    preferred_model = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "user settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(theme__in=Theme.values), name="usersettings_theme_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(default_visibility__in=Visibility.values),
+                name="usersettings_visibility_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Settings of {self.user}"
+
+
+class ApiKey(models.Model):
+    """A creator's own key for an AI provider (bring your own key).
+
+    `key` is plaintext in Python and encrypted in the database; after it is first
+    shown, the site only ever displays `last4`.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    provider = models.CharField(max_length=30, choices=Provider.choices)
+    base_url = models.URLField(
+        blank=True, help_text="Only for an OpenAI-compatible server: its API base URL."
+    )
+    key = EncryptedTextField()
+    last4 = models.CharField(max_length=4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(provider__in=Provider.values),
+                name="apikey_provider_valid",
+            ),
+            models.UniqueConstraint(fields=["user", "name"], name="apikey_name_unique_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_provider_display()}, {self.masked})"
+
+    @property
+    def masked(self) -> str:
+        return f"....{self.last4}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.last4 = (self.key or "")[-4:]
+        super().save(*args, **kwargs)

@@ -1,0 +1,279 @@
+"""Django admin for the people who run the site."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from accounts.models import Visibility
+from gallery.models import (
+    Artwork,
+    ArtworkEmbedding,
+    Collection,
+    CollectionItem,
+    File,
+    Generation,
+    Like,
+    Share,
+)
+
+
+def _short(text: str, length: int = 60) -> str:
+    return Truncator(text).chars(length)
+
+
+class ShareInline(admin.TabularInline):
+    model = Share
+    extra = 0
+    fields = ("code", "status", "view_count", "max_views", "expires_at", "revoked_at", "created_at")
+    readonly_fields = ("code", "status", "view_count", "revoked_at", "created_at")
+    show_change_link = True
+
+    @admin.display(description="status")
+    def status(self, obj: Share) -> str:
+        return obj.get_status_display() if obj.pk else "—"
+
+
+class FileInline(admin.TabularInline):
+    model = File
+    extra = 0
+    fields = ("filename", "mime_type", "size", "owner", "created_at")
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        # Files arrive through uploads, which sniff and size-check them.
+        return False
+
+
+def _set_visibility(modeladmin, request, queryset: QuerySet, visibility: str) -> None:
+    changed = queryset.exclude(visibility=visibility).update(visibility=visibility)
+    label = Visibility(visibility).label.lower()
+    modeladmin.message_user(request, f"{changed} artwork(s) made {label}.", messages.SUCCESS)
+
+
+@admin.register(Artwork)
+class ArtworkAdmin(admin.ModelAdmin):
+    list_display = (
+        "public_id",
+        "short_prompt",
+        "owner",
+        "visibility",
+        "featured",
+        "frame_count",
+        "size",
+        "fps",
+        "likes_count",
+        "views_count",
+        "created_at",
+    )
+    list_display_links = ("public_id", "short_prompt")
+    list_filter = ("visibility", "featured", "generator", "created_at", "updated_at")
+    search_fields = ("public_id", "prompt", "owner__email", "owner__username")
+    autocomplete_fields = ("owner",)
+    date_hierarchy = "created_at"
+    list_select_related = ("owner",)
+    readonly_fields = (
+        "public_id",
+        "preview",
+        "likes_count",
+        "views_count",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("public_id", "owner", "prompt", "visibility", "featured")}),
+        ("Animation", {"fields": ("preview", "frames", "width", "height", "fps")}),
+        ("Origin", {"fields": ("generator", "model", "style")}),
+        ("Counters and dates", {"fields": ("likes_count", "views_count", "created_at", "updated_at")}),
+    )
+    inlines = [ShareInline, FileInline]
+    actions = ["feature", "unfeature", "make_public", "make_unlisted", "make_private"]
+
+    def get_queryset(self, request):
+        # The changelist shows counts, not frames: keep up to 500 frames per row out of it.
+        queryset = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
+            queryset = queryset.as_cards()
+        return queryset
+
+    @admin.display(description="prompt", ordering="prompt")
+    def short_prompt(self, obj: Artwork) -> str:
+        return _short(obj.prompt)
+
+    @admin.display(description="frames")
+    def frame_count(self, obj: Artwork) -> int:
+        return getattr(obj, "card_frame_count", None) or obj.frame_count
+
+    @admin.display(description="size")
+    def size(self, obj: Artwork) -> str:
+        return f"{obj.width}×{obj.height}"
+
+    @admin.display(description="first frame")
+    def preview(self, obj: Artwork) -> str:
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<pre style="font-family: ui-monospace, monospace; font-size: 11px;'
+            ' line-height: 1.1; margin: 0; padding: 8px; overflow: auto; max-height: 420px;'
+            ' background: #0f1115; color: #d8dee9;">{}</pre>',
+            obj.first_frame,
+        )
+
+    @admin.action(description="Feature the selected artworks (public ones only)")
+    def feature(self, request, queryset: QuerySet) -> None:
+        changed = queryset.listed().filter(featured=False).update(featured=True)
+        skipped = queryset.exclude(visibility=Visibility.PUBLIC).count()
+        self.message_user(request, f"{changed} artwork(s) featured.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} unlisted or private artwork(s) skipped: only public ones are featured.",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Unfeature the selected artworks")
+    def unfeature(self, request, queryset: QuerySet) -> None:
+        changed = queryset.filter(featured=True).update(featured=False)
+        self.message_user(request, f"{changed} artwork(s) unfeatured.", messages.SUCCESS)
+
+    @admin.action(description="Make the selected artworks public")
+    def make_public(self, request, queryset: QuerySet) -> None:
+        _set_visibility(self, request, queryset, Visibility.PUBLIC)
+
+    @admin.action(description="Make the selected artworks unlisted")
+    def make_unlisted(self, request, queryset: QuerySet) -> None:
+        _set_visibility(self, request, queryset, Visibility.UNLISTED)
+
+    @admin.action(description="Make the selected artworks private")
+    def make_private(self, request, queryset: QuerySet) -> None:
+        _set_visibility(self, request, queryset, Visibility.PRIVATE)
+
+
+@admin.register(ArtworkEmbedding)
+class ArtworkEmbeddingAdmin(admin.ModelAdmin):
+    list_display = ("artwork", "model", "created_at")
+    list_filter = ("model", "created_at")
+    search_fields = ("artwork__prompt", "artwork__public_id", "model")
+    autocomplete_fields = ("artwork",)
+    list_select_related = ("artwork",)
+    readonly_fields = ("created_at",)
+    # A 1536-number vector is not something to read or type in a form.
+    exclude = ("embedding",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+class CollectionItemInline(admin.TabularInline):
+    model = CollectionItem
+    extra = 0
+    fields = ("position", "artwork", "added_at")
+    readonly_fields = ("added_at",)
+    autocomplete_fields = ("artwork",)
+    ordering = ("position",)
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "public_id", "owner", "visibility", "item_count", "created_at")
+    list_filter = ("visibility", "created_at")
+    search_fields = ("name", "description", "public_id", "owner__email")
+    autocomplete_fields = ("owner",)
+    list_select_related = ("owner",)
+    readonly_fields = ("public_id", "created_at", "updated_at")
+    inlines = [CollectionItemInline]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(item_total=Count("items"))
+
+    @admin.display(description="artworks", ordering="item_total")
+    def item_count(self, obj: Collection) -> int:
+        return obj.item_total
+
+
+class ShareStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("live", "Live"), ("ended", "Expired, used up or revoked")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "live":
+            return queryset.live()
+        if self.value() == "ended":
+            return queryset.exclude(pk__in=queryset.live().values("pk"))
+        return queryset
+
+
+@admin.register(Share)
+class ShareAdmin(admin.ModelAdmin):
+    list_display = (
+        "short_code",
+        "artwork",
+        "status",
+        "view_count",
+        "max_views",
+        "expires_at",
+        "revoked_at",
+        "created_at",
+    )
+    list_filter = (ShareStatusFilter, "created_at", "expires_at", "revoked_at")
+    search_fields = ("code", "artwork__prompt", "artwork__public_id", "artwork__owner__email")
+    autocomplete_fields = ("artwork",)
+    list_select_related = ("artwork",)
+    readonly_fields = ("code", "status", "view_count", "revoked_at", "created_at")
+    actions = ["revoke"]
+
+    @admin.display(description="code")
+    def short_code(self, obj: Share) -> str:
+        return f"{obj.code[:10]}…"
+
+    @admin.display(description="status")
+    def status(self, obj: Share) -> str:
+        return obj.get_status_display() if obj.pk else "—"
+
+    @admin.action(description="Revoke the selected share links")
+    def revoke(self, request, queryset: QuerySet) -> None:
+        changed = queryset.revoke()
+        self.message_user(request, f"{changed} share link(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(Generation)
+class GenerationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "user", "short_prompt", "provider", "model", "success", "duration_ms", "cost")
+    list_filter = ("success", "provider", "model", "created_at")
+    search_fields = ("prompt", "user__email", "model", "error")
+    autocomplete_fields = ("user",)
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    readonly_fields = ("created_at",)
+
+    @admin.display(description="prompt")
+    def short_prompt(self, obj: Generation) -> str:
+        return _short(obj.prompt)
+
+
+@admin.register(File)
+class FileAdmin(admin.ModelAdmin):
+    list_display = ("filename", "owner", "artwork", "mime_type", "size", "created_at")
+    list_filter = ("mime_type", "created_at")
+    search_fields = ("filename", "file", "owner__email", "artwork__public_id")
+    autocomplete_fields = ("owner", "artwork")
+    list_select_related = ("owner", "artwork")
+    readonly_fields = ("mime_type", "size", "created_at")
+
+
+@admin.register(Like)
+class LikeAdmin(admin.ModelAdmin):
+    list_display = ("user", "artwork", "created_at")
+    list_filter = ("created_at",)
+    search_fields = ("user__email", "artwork__prompt", "artwork__public_id")
+    autocomplete_fields = ("user", "artwork")
+    list_select_related = ("user", "artwork")
+    readonly_fields = ("created_at",)

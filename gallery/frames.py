@@ -1,0 +1,113 @@
+"""The one place that knows what valid frames are.
+
+An artwork is a list of text frames. Every frame has at most `height` lines of at most
+`width` characters. The model's clean(), every form and the importers call
+`validate_frames`; the database repeats the numeric limits as check constraints.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+
+MIN_FRAMES, MAX_FRAMES = 1, 500
+MIN_WIDTH, MAX_WIDTH = 1, 300
+MIN_HEIGHT, MAX_HEIGHT = 1, 150
+MIN_FPS, MAX_FPS = 1, 60
+MIN_PROMPT, MAX_PROMPT = 1, 2000
+
+
+def split_lines(frame: str) -> list[str]:
+    """A frame's lines; Windows and old Mac line endings count as newlines."""
+    return frame.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def normalize_newlines(frames: Sequence[str]) -> list[str]:
+    return ["\n".join(split_lines(frame)) for frame in frames]
+
+
+def measure(frames: Sequence[str]) -> tuple[int, int]:
+    """(width, height) of the smallest canvas that holds every frame."""
+    width = max((len(line) for frame in frames for line in split_lines(frame)), default=0)
+    height = max((len(split_lines(frame)) for frame in frames), default=0)
+    return width, height
+
+
+def fit(frame: str, width: int, height: int) -> str:
+    """The frame padded with spaces or cut to exactly width x height."""
+    lines = split_lines(frame)[:height]
+    lines += [""] * (height - len(lines))
+    return "\n".join(line[:width].ljust(width) for line in lines)
+
+
+def _bad_character(frame: str) -> str | None:
+    for char in frame:
+        if char in "\n\r":
+            continue
+        if char == "\t":
+            return "a tab"
+        if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"}:
+            return f"the control character U+{ord(char):04X}"
+    return None
+
+
+def validate_frames(frames: object, width: int, height: int) -> None:
+    """Raise ValidationError with a message a creator can act on, or return None.
+
+    Messages name the first offending frame (counted from 1) and line, so a creator
+    with 300 frames can find it.
+    """
+    if not isinstance(frames, list) or not all(isinstance(f, str) for f in frames):
+        raise ValidationError("Frames must be a list of text frames.", code="frames_type")
+    if len(frames) < MIN_FRAMES:
+        raise ValidationError("Add at least one frame.", code="frames_empty")
+    if len(frames) > MAX_FRAMES:
+        raise ValidationError(
+            "An artwork can have at most %(max)d frames; this one has %(count)d.",
+            code="frames_too_many",
+            params={"max": MAX_FRAMES, "count": len(frames)},
+        )
+    validate_size(width, height)
+    for number, frame in enumerate(frames, start=1):
+        bad = _bad_character(frame)
+        if bad:
+            raise ValidationError(
+                "Frame %(number)d contains %(bad)s; use spaces and printable characters.",
+                code="frame_bad_character",
+                params={"number": number, "bad": bad},
+            )
+        lines = split_lines(frame)
+        if len(lines) > height:
+            raise ValidationError(
+                "Frame %(number)d has %(lines)d lines; the height is %(height)d.",
+                code="frame_too_tall",
+                params={"number": number, "lines": len(lines), "height": height},
+            )
+        for line_number, line in enumerate(lines, start=1):
+            if len(line) > width:
+                raise ValidationError(
+                    "Line %(line)d of frame %(number)d is %(length)d characters wide;"
+                    " the width is %(width)d.",
+                    code="frame_too_wide",
+                    params={
+                        "line": line_number,
+                        "number": number,
+                        "length": len(line),
+                        "width": width,
+                    },
+                )
+
+
+def validate_size(width: object, height: object) -> None:
+    for label, value, low, high in (
+        ("Width", width, MIN_WIDTH, MAX_WIDTH),
+        ("Height", height, MIN_HEIGHT, MAX_HEIGHT),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ValidationError(
+                "%(label)s must be a whole number from %(low)d to %(high)d characters.",
+                code="size_out_of_range",
+                params={"label": label, "low": low, "high": high},
+            )

@@ -1,0 +1,581 @@
+"""Artworks and everything hanging off them: embeddings, collections, shares,
+generation logs, uploaded files and likes.
+
+The numeric rules of DESIGN.md are written twice on purpose: as validators (so forms
+give clear messages) and as check constraints (so no code path can store bad rows).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.db.models import F, Func, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Length
+from django.urls import reverse
+from django.utils import timezone
+from pgvector.django import HnswIndex, VectorField
+
+from accounts.models import Visibility
+from gallery import frames as frame_rules
+from gallery.files import ACCEPTED_FORMATS, sniff_image
+
+EMBEDDING_DIMENSIONS = 1536
+
+
+def new_public_id() -> str:
+    """72 random bits, URL-safe: an unlisted artwork's URL is its secret."""
+    return secrets.token_urlsafe(9)
+
+
+def new_share_code() -> str:
+    """192 random bits, URL-safe (at least 128 are required)."""
+    return secrets.token_urlsafe(24)
+
+
+class JsonbArrayLength(Func):
+    function = "jsonb_array_length"
+    output_field = models.IntegerField()
+
+
+class JsonbTypeof(Func):
+    function = "jsonb_typeof"
+    output_field = models.TextField()
+
+
+class JsonbStringsToTsvector(Func):
+    """to_tsvector over every string in a jsonb value (immutable, so usable in a
+    generated column, unlike array_to_string)."""
+
+    template = "jsonb_to_tsvector('english'::regconfig, %(expressions)s, '[\"string\"]')"
+    output_field = SearchVectorField()
+
+
+class SetWeight(Func):
+    function = "setweight"
+    output_field = SearchVectorField()
+
+
+class TsvectorConcat(Func):
+    template = "(%(expressions)s)"
+    arg_joiner = " || "
+    output_field = SearchVectorField()
+
+
+class ArtworkQuerySet(models.QuerySet):
+    def listed(self) -> ArtworkQuerySet:
+        """What may appear in the gallery, search, profiles and similar lists."""
+        return self.filter(visibility=Visibility.PUBLIC)
+
+    def as_cards(self) -> ArtworkQuerySet:
+        """Only what a card shows: the first frame and the frame count are computed in
+        the database, so a page of cards never loads hundreds of frames per artwork."""
+        return self.defer("frames", "search_vector").annotate(
+            card_frame=KeyTextTransform("0", "frames"),
+            card_frame_count=JsonbArrayLength("frames"),
+        )
+
+    def visible_to(self, user) -> ArtworkQuerySet:
+        """Everything `user` may open by its direct URL."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        shown = Q(visibility__in=[Visibility.PUBLIC, Visibility.UNLISTED])
+        if user.is_authenticated:
+            shown |= Q(owner=user)
+        return self.filter(shown)
+
+
+class Artwork(models.Model):
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="artworks",
+        db_index=False,  # covered by artwork_by_user
+    )
+    prompt = models.TextField(
+        validators=[MaxLengthValidator(frame_rules.MAX_PROMPT)],
+        help_text="What the artwork shows, in the creator's words.",
+    )
+    frames = models.JSONField(help_text="A list of text frames, played in order.")
+    width = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(frame_rules.MIN_WIDTH), MaxValueValidator(frame_rules.MAX_WIDTH)]
+    )
+    height = models.PositiveSmallIntegerField(
+        validators=[
+            MinValueValidator(frame_rules.MIN_HEIGHT),
+            MaxValueValidator(frame_rules.MAX_HEIGHT),
+        ]
+    )
+    fps = models.PositiveSmallIntegerField(
+        "frames per second",
+        default=10,
+        validators=[MinValueValidator(frame_rules.MIN_FPS), MaxValueValidator(frame_rules.MAX_FPS)],
+    )
+    generator = models.CharField(max_length=50, default="manual")
+    model = models.CharField(max_length=200, blank=True)
+    style = models.CharField(max_length=100, blank=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    featured = models.BooleanField(default=False)
+    likes_count = models.PositiveIntegerField(default=0, editable=False)
+    views_count = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Full-text search: the prompt weighs most (A), the text drawn in the frames less (B).
+    search_vector = models.GeneratedField(
+        expression=TsvectorConcat(
+            SearchVector("prompt", config="english", weight="A"),
+            SetWeight(JsonbStringsToTsvector("frames"), models.Value("B")),
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = ArtworkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="artwork_by_user"),
+            models.Index(fields=["visibility", "-created_at"], name="artwork_by_visibility"),
+            models.Index(fields=["-created_at"], name="artwork_by_created"),
+            models.Index(
+                fields=["-created_at"],
+                condition=Q(featured=True),
+                name="artwork_by_featured",
+            ),
+            GinIndex(fields=["search_vector"], name="artwork_search_prompt"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fps__gte=frame_rules.MIN_FPS, fps__lte=frame_rules.MAX_FPS),
+                name="artwork_fps_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(width__gte=frame_rules.MIN_WIDTH, width__lte=frame_rules.MAX_WIDTH),
+                name="artwork_width_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    height__gte=frame_rules.MIN_HEIGHT, height__lte=frame_rules.MAX_HEIGHT
+                ),
+                name="artwork_height_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(likes_count__gte=0) & Q(views_count__gte=0),
+                name="artwork_counters_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=Visibility.values), name="artwork_visibility_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.lookups.Range(
+                    Length("prompt"), (frame_rules.MIN_PROMPT, frame_rules.MAX_PROMPT)
+                ),
+                name="artwork_prompt_length",
+            ),
+            models.CheckConstraint(
+                condition=models.lookups.Exact(JsonbTypeof("frames"), "array")
+                & models.lookups.Range(
+                    JsonbArrayLength("frames"), (frame_rules.MIN_FRAMES, frame_rules.MAX_FRAMES)
+                ),
+                name="artwork_frames_count",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        prompt = self.prompt if len(self.prompt) <= 60 else self.prompt[:59] + "…"
+        return f"{prompt} ({self.public_id})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:artwork", args=[self.public_id])
+
+    def clean(self) -> None:
+        prompt = (self.prompt or "").strip()
+        if not prompt:
+            raise ValidationError({"prompt": "Describe the artwork in a few words."})
+        try:
+            frame_rules.validate_frames(self.frames, self.width, self.height)
+        except ValidationError as error:
+            field = "width" if error.code == "size_out_of_range" else "frames"
+            raise ValidationError({field: error}) from None
+
+    @property
+    def frame_count(self) -> int:
+        return len(self.frames)
+
+    @property
+    def first_frame(self) -> str:
+        return self.frames[0] if self.frames else ""
+
+    @property
+    def duration_seconds(self) -> float:
+        return self.frame_count / self.fps
+
+    def is_visible_to(self, user) -> bool:
+        if self.visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
+            return True
+        return user.is_authenticated and (user.is_staff or user.pk == self.owner_id)
+
+
+class ArtworkEmbedding(models.Model):
+    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="embeddings")
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    model = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            HnswIndex(
+                name="embedding_by_cosine",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artwork", "model"], name="embedding_one_per_artwork_model"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} embedding of {self.artwork_id}"
+
+
+class CollectionQuerySet(models.QuerySet):
+    def listed(self) -> CollectionQuerySet:
+        return self.filter(visibility=Collection.Visibility.PUBLIC)
+
+    def visible_to(self, user) -> CollectionQuerySet:
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        shown = Q(visibility=Collection.Visibility.PUBLIC)
+        if user.is_authenticated:
+            shown |= Q(owner=user)
+        return self.filter(shown)
+
+
+class Collection(models.Model):
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public"
+        PRIVATE = "private", "Private"
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="collections",
+        db_index=False,  # covered by collection_by_user
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(2000)])
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    artworks = models.ManyToManyField(
+        Artwork, through="CollectionItem", related_name="collections", blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CollectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="collection_by_user"),
+            models.Index(fields=["visibility", "-created_at"], name="collection_by_visibility"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(visibility__in=["public", "private"]),
+                name="collection_visibility_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.lookups.GreaterThan(Length("name"), 0),
+                name="collection_name_not_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:collection", args=[self.public_id])
+
+    def is_visible_to(self, user) -> bool:
+        if self.visibility == self.Visibility.PUBLIC:
+            return True
+        return user.is_authenticated and (user.is_staff or user.pk == self.owner_id)
+
+    def append(self, artwork: Artwork) -> CollectionItem:
+        """Add `artwork` at the end (no-op if already there)."""
+        with transaction.atomic():
+            # Lock the collection so that two appends cannot take the same position.
+            Collection.objects.select_for_update().filter(pk=self.pk).exists()
+            item = self.items.filter(artwork=artwork).first()
+            if item:
+                return item
+            last = self.items.aggregate(last=models.Max("position"))["last"]
+            return self.items.create(artwork=artwork, position=0 if last is None else last + 1)
+
+
+class CollectionItem(models.Model):
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="collection_items")
+    position = models.PositiveIntegerField()
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["collection", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collection", "artwork"], name="collectionitem_artwork_once"
+            ),
+            # Deferred, so that a reorder can swap positions inside one transaction.
+            models.UniqueConstraint(
+                fields=["collection", "position"],
+                name="collectionitem_position_unique",
+                deferrable=models.Deferrable.DEFERRED,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.position + 1} in {self.collection}"
+
+
+class ShareQuerySet(models.QuerySet):
+    def live(self) -> ShareQuerySet:
+        """Shares that may still be viewed right now."""
+        return self.filter(
+            Q(revoked_at__isnull=True),
+            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()),
+            Q(max_views__isnull=True) | Q(view_count__lt=F("max_views")),
+        )
+
+    def revoke(self) -> int:
+        """Revoke the shares that are not revoked yet; returns how many changed."""
+        return self.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+class Share(models.Model):
+    class Status(models.TextChoices):
+        LIVE = "live", "Live"
+        EXPIRED = "expired", "Expired"
+        USED_UP = "used_up", "Used up"
+        REVOKED = "revoked", "Revoked"
+
+    artwork = models.ForeignKey(
+        Artwork,
+        on_delete=models.CASCADE,
+        related_name="shares",
+        db_index=False,  # covered by share_by_artwork
+    )
+    code = models.CharField(max_length=64, default=new_share_code, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    max_views = models.PositiveIntegerField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ShareQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["artwork", "-created_at"], name="share_by_artwork")]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="share_by_share_code"),
+            models.CheckConstraint(
+                condition=Q(max_views__isnull=True) | Q(max_views__gt=0),
+                name="share_max_views_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(view_count__gte=0)
+                & (Q(max_views__isnull=True) | Q(view_count__lte=F("max_views"))),
+                name="share_view_count_within_limit",
+            ),
+            models.CheckConstraint(
+                condition=models.lookups.GreaterThanOrEqual(Length("code"), 22),
+                name="share_code_long_enough",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Share {self.code[:8]}… of {self.artwork_id}"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        if self.max_views is not None and self.view_count >= self.max_views:
+            return self.Status.USED_UP
+        return self.Status.LIVE
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label
+
+
+class Generation(models.Model):
+    """One attempt to generate an artwork, kept whether it worked or not."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="generations",
+        db_index=False,  # covered by generation_by_user
+    )
+    prompt = models.TextField()
+    provider = models.CharField(max_length=50, blank=True)
+    model = models.CharField(max_length=200)
+    success = models.BooleanField()
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField()
+    cost = models.DecimalField(
+        max_digits=12, decimal_places=6, null=True, blank=True, help_text="In US dollars."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="generation_by_user"),
+            models.Index(fields=["-created_at"], name="generation_by_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration_ms__gte=0), name="generation_duration_ok"),
+            models.CheckConstraint(
+                condition=Q(cost__isnull=True) | Q(cost__gte=0), name="generation_cost_ok"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        outcome = "ok" if self.success else "failed"
+        return f"{self.model} {outcome} in {self.duration_ms} ms"
+
+
+# The only kinds of file a creator may upload, with the extension their keys get.
+IMAGE_EXTENSIONS = {mime: f".{kind.lower()}" for kind, mime in ACCEPTED_FORMATS.items()}
+
+
+def file_storage_key(instance: File, filename: str) -> str:
+    """A random object key; the user's filename is kept in the row, never in the key."""
+    extension = IMAGE_EXTENSIONS.get(instance.mime_type, "")
+    return f"uploads/{secrets.token_hex(16)}{extension}"
+
+
+class File(models.Model):
+    file = models.FileField(upload_to=file_storage_key, max_length=255)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="files",
+        db_index=False,  # covered by file_by_user
+    )
+    artwork = models.ForeignKey(
+        Artwork,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="files",
+        db_index=False,  # covered by file_by_artwork
+    )
+    filename = models.CharField(max_length=255, blank=True, help_text="As the user named it.")
+    # Both are measured from the uploaded bytes (see clean), never typed in.
+    mime_type = models.CharField(
+        max_length=50, choices=[(t, t) for t in IMAGE_EXTENSIONS], editable=False
+    )
+    size = models.PositiveBigIntegerField(help_text="In bytes.", editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="file_by_user"),
+            models.Index(fields=["artwork"], name="file_by_artwork"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mime_type__in=list(IMAGE_EXTENSIONS)),
+                name="file_image_types_only",
+            ),
+            models.CheckConstraint(condition=Q(size__gte=0), name="file_size_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    def clean(self) -> None:
+        """For a new upload: sniff the type from the bytes and record name and size."""
+        upload = getattr(self.file, "file", None)
+        if upload is None or self.file._committed:
+            return
+        try:
+            self.mime_type = sniff_image(upload)
+        except ValidationError as error:
+            raise ValidationError({"file": error}) from None
+        self.size = upload.size
+        self.filename = self.filename or (upload.name or "upload")[:255]
+
+
+class Like(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="likes",
+        db_index=False,  # covered by like_once_per_user
+    )
+    artwork = models.ForeignKey(
+        Artwork,
+        on_delete=models.CASCADE,
+        related_name="likes",
+        db_index=False,  # covered by like_by_artwork
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["artwork", "-created_at"], name="like_by_artwork")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "artwork"], name="like_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} likes {self.artwork_id}"
+
+
+@receiver(post_delete, sender=File)
+def _delete_stored_object(sender, instance: File, **kwargs) -> None:
+    """The stored object goes with its row, once the deletion is committed (a rolled
+    back delete must not lose the object)."""
+    if instance.file.name:
+        storage, name = instance.file.storage, instance.file.name
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@receiver(post_save, sender=Like)
+def _count_new_like(sender, instance: Like, created: bool, **kwargs) -> None:
+    if created:
+        Artwork.objects.filter(pk=instance.artwork_id).update(likes_count=F("likes_count") + 1)
+
+
+@receiver(post_delete, sender=Like)
+def _uncount_like(sender, instance: Like, **kwargs) -> None:
+    # Also runs for likes removed with their user, so counters stay right.
+    Artwork.objects.filter(pk=instance.artwork_id, likes_count__gt=0).update(
+        likes_count=F("likes_count") - 1
+    )

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from gallery import views
+
+app_name = "gallery"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    # /a/ artworks, by their random public id
+    path("a/<str:public_id>/", views.artwork, name="artwork"),
+    # /c/ collections
+    path("c/<str:public_id>/", views.collection, name="collection"),
+]
