@@ -160,11 +160,6 @@ class ArtworkEmbeddingAdmin(admin.ModelAdmin):
     autocomplete_fields = ("artwork",)
     list_select_related = ("artwork",)
     readonly_fields = ("created_at",)
-    # A 1536-number vector is not something to read or type in a form.
-    exclude = ("embedding",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
 
 class CollectionItemInline(admin.TabularInline):

@@ -61,12 +61,11 @@ def _create_database(host: str, database: str) -> None:
     from psycopg import sql
 
     with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
+        # Several processes may start at once: one creates, the others wait and see it.
+        conn.execute("SELECT pg_advisory_lock(hashtext('asciigallery.create_database'))")
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
         if not exists:
-            try:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-            except psycopg.errors.DuplicateDatabase:
-                pass  # another process created it between the check and now
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
 
 
 def _exit_cleanly_on_sigterm() -> None:

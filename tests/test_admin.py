@@ -1,0 +1,171 @@
+"""Django admin: every model is manageable by staff and closed to everyone else."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from accounts.models import ApiKey, UserSettings
+from gallery.models import ArtworkEmbedding, File, Generation, Like, Share
+from tests.factories import make_artwork, make_collection, make_share, make_user
+from tests.test_storage import png_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def one_of_each(owner):
+    artwork = make_artwork(owner, prompt="A lighthouse blinking in the fog")
+    upload = File(owner=owner, artwork=artwork, file=ContentFile(png_bytes(), name="a.png"))
+    upload.full_clean()
+    upload.save()
+    objects = [
+        owner,
+        UserSettings.objects.create(user=owner),
+        ApiKey.objects.create(user=owner, name="mine", provider="openai", key="sk-test-1234"),
+        artwork,
+        ArtworkEmbedding.objects.create(artwork=artwork, embedding=[0.1] * 1536, model="e1"),
+        make_collection(owner, artworks=[artwork]),
+        make_share(artwork, max_views=3),
+        Generation.objects.create(
+            user=owner, prompt="fog", model="procedural", success=True, duration_ms=12
+        ),
+        upload,
+        Like.objects.create(user=make_user(), artwork=artwork),
+    ]
+    registered = {model for model in admin.site._registry if model._meta.app_label != "auth"}
+    assert registered == {type(obj) for obj in objects}, "every registered model gets an object"
+    return objects
+
+
+def admin_urls(obj) -> list[str]:
+    meta = obj._meta
+    prefix = f"admin:{meta.app_label}_{meta.model_name}"
+    return [
+        reverse(f"{prefix}_changelist"),
+        reverse(f"{prefix}_add"),
+        reverse(f"{prefix}_change", args=[obj.pk]),
+    ]
+
+
+def test_every_admin_page_answers_200_to_a_superuser(client, superuser, one_of_each):
+    client.force_login(superuser)
+    for obj in one_of_each:
+        for url in admin_urls(obj):
+            assert client.get(url).status_code == 200, url
+
+
+def test_every_admin_page_sends_anonymous_visitors_to_log_in(client, one_of_each):
+    for obj in one_of_each:
+        for url in admin_urls(obj):
+            response = client.get(url)
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_admin_is_closed_to_signed_in_non_staff(client, other_user, one_of_each):
+    client.force_login(other_user)
+    response = client.get(reverse("admin:gallery_artwork_changelist"))
+    assert response.status_code == 302
+
+
+def test_admin_search_finds_artworks_by_prompt_and_owner_email(client, superuser, one_of_each):
+    client.force_login(superuser)
+    url = reverse("admin:gallery_artwork_changelist")
+    assert "lighthouse blinking" in client.get(url, {"q": "lighthouse"}).text
+    assert "lighthouse blinking" in client.get(url, {"q": "owner@example.com"}).text
+    assert "lighthouse blinking" not in client.get(url, {"q": "volcano"}).text
+
+
+def test_artwork_change_page_previews_the_first_frame(client, superuser):
+    artwork = make_artwork(frames=["/\\_/\\\n( o.o )", "frame two"], width=9, height=2)
+    client.force_login(superuser)
+    page = client.get(reverse("admin:gallery_artwork_change", args=[artwork.pk])).text
+    assert "( o.o )" in page
+
+
+def test_api_keys_show_only_their_last_four_characters(client, superuser, owner):
+    key = ApiKey.objects.create(user=owner, name="k", provider="openrouter", key="sk-or-SECRETabcd")
+    client.force_login(superuser)
+    for url in admin_urls(key)[::2]:
+        page = client.get(url).text
+        assert "....abcd" in page
+        assert "SECRET" not in page
+
+
+def run_action(client, model_name: str, action: str, objects) -> None:
+    response = client.post(
+        reverse(f"admin:gallery_{model_name}_changelist"),
+        {"action": action, "_selected_action": [obj.pk for obj in objects]},
+        follow=True,
+    )
+    assert response.status_code == 200
+
+
+def test_feature_and_unfeature_actions(client, superuser, owner):
+    public = make_artwork(owner)
+    private = make_artwork(owner, visibility="private")
+    client.force_login(superuser)
+    run_action(client, "artwork", "feature", [public, private])
+    public.refresh_from_db()
+    private.refresh_from_db()
+    assert public.featured and not private.featured  # only public artworks are featured
+    run_action(client, "artwork", "unfeature", [public])
+    public.refresh_from_db()
+    assert not public.featured
+
+
+@pytest.mark.parametrize("visibility", ["public", "unlisted", "private"])
+def test_visibility_actions(client, superuser, owner, visibility):
+    artworks = [make_artwork(owner, visibility=v) for v in ("public", "unlisted", "private")]
+    client.force_login(superuser)
+    run_action(client, "artwork", f"make_{visibility}", artworks)
+    assert {a.visibility for a in type(artworks[0]).objects.filter(owner=owner)} == {visibility}
+
+
+def test_revoke_action_revokes_shares_but_keeps_them(client, superuser):
+    live, other = make_share(), make_share()
+    client.force_login(superuser)
+    run_action(client, "share", "revoke", [live])
+    live.refresh_from_db()
+    other.refresh_from_db()
+    assert live.status == Share.Status.REVOKED
+    assert other.status == Share.Status.LIVE
+    assert Share.objects.count() == 2
+
+
+def test_share_status_filter(client, superuser):
+    live = make_share()
+    revoked = make_share()
+    Share.objects.filter(pk=revoked.pk).revoke()
+    client.force_login(superuser)
+    url = reverse("admin:gallery_share_changelist")
+    live_page = client.get(url, {"status": "live"}).text
+    ended_page = client.get(url, {"status": "ended"}).text
+    assert live.code[:10] in live_page and revoked.code[:10] not in live_page
+    assert revoked.code[:10] in ended_page and live.code[:10] not in ended_page
+
+
+def test_adding_an_api_key_in_admin_encrypts_it(client, superuser, owner):
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:accounts_apikey_add"),
+        {"user": owner.pk, "name": "From admin", "provider": "anthropic", "base_url": "",
+         "new_key": "sk-ant-admin-9876"},
+    )
+    assert response.status_code == 302
+    key = ApiKey.objects.get(name="From admin")
+    assert key.key == "sk-ant-admin-9876" and key.last4 == "9876"
+
+
+def test_adding_a_non_image_file_in_admin_is_refused(client, superuser, owner):
+    client.force_login(superuser)
+    upload = ContentFile(b"%PDF-1.4 not an image", name="paper.png")
+    response = client.post(
+        reverse("admin:gallery_file_add"), {"owner": owner.pk, "filename": "", "file": upload}
+    )
+    assert response.status_code == 200
+    assert "not a PNG, JPEG, GIF or WebP image" in response.text
+    assert not File.objects.exists()

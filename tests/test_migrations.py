@@ -1,0 +1,98 @@
+"""Migrations: complete, and applying cleanly to an empty database through DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+EXPECTED_INDEXES = {
+    "artwork_by_user",
+    "artwork_by_visibility",
+    "artwork_by_created",
+    "artwork_by_featured",
+    "artwork_search_prompt",
+    "embedding_by_cosine",
+    "collection_by_user",
+    "collection_by_visibility",
+    "share_by_share_code",
+    "share_by_artwork",
+    "generation_by_user",
+    "generation_by_created",
+    "file_by_user",
+    "file_by_artwork",
+    "like_by_artwork",
+    "like_once_per_user",
+}
+
+
+def run_manage(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_models_and_migrations_agree():
+    result = run_manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture
+def empty_database(db):
+    """A new, empty database on the test server, and a DATABASE_URL that points at it
+    the way a deployer would write it (a socket directory as a percent-encoded host)."""
+    params = connection.get_connection_params()
+    name = f"migrations_{secrets.token_hex(4)}"
+    admin = {k: params[k] for k in ("host", "port", "user", "password") if params.get(k)}
+    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    host = params["host"]
+    netloc = quote(host, safe="") if host.startswith("/") else host
+    if params.get("port"):
+        netloc += f":{params['port']}"
+    credentials = quote(params["user"], safe="")
+    if params.get("password"):
+        credentials += ":" + quote(params["password"], safe="")
+    yield name, f"postgresql://{credentials}@{netloc}/{name}"
+    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.slow
+def test_migrations_apply_to_an_empty_database(empty_database):
+    name, url = empty_database
+    env = {**os.environ, "DATABASE_URL": url}
+    result = run_manage("migrate", "--noinput", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Applying gallery.0001_initial... OK" in result.stdout
+
+    params = connection.get_connection_params()
+    admin = {k: params[k] for k in ("host", "port", "user", "password") if params.get(k)}
+    with psycopg.connect(dbname=name, **admin) as conn:
+        extensions = {row[0] for row in conn.execute("SELECT extname FROM pg_extension")}
+        indexes = dict(
+            conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+        )
+    assert "vector" in extensions
+    assert EXPECTED_INDEXES <= set(indexes)
+    assert "USING hnsw" in indexes["embedding_by_cosine"]
+    assert "vector_cosine_ops" in indexes["embedding_by_cosine"]
+    assert "USING gin" in indexes["artwork_search_prompt"]
+
+    # And back to zero: every migration is reversible.
+    result = run_manage("migrate", "gallery", "zero", "--noinput", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr

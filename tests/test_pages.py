@@ -1,0 +1,119 @@
+"""The visitor pages the foundation serves: gallery home, artwork, collection."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import make_artwork, make_collection
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def artworks(owner):
+    return {
+        visibility: make_artwork(owner, prompt=f"a {visibility} lighthouse", visibility=visibility)
+        for visibility in ("public", "unlisted", "private")
+    }
+
+
+def test_home_lists_only_public_artworks(client, artworks):
+    page = client.get(reverse("gallery:home")).text
+    assert "a public lighthouse" in page
+    assert "a unlisted lighthouse" not in page
+    assert "a private lighthouse" not in page
+
+
+def test_home_shows_the_first_frame_server_rendered(client, owner):
+    make_artwork(owner, frames=["<o>", "-o-"], width=3, height=1)
+    page = client.get(reverse("gallery:home")).text
+    assert "&lt;o&gt;" in page  # escaped, in the card's <pre>
+    assert "2 frames" in page
+
+
+def test_home_has_an_empty_state(client, db):
+    response = client.get(reverse("gallery:home"))
+    assert response.status_code == 200
+    assert "No public artworks yet" in response.text
+
+
+def test_home_paginates_24_a_page(client, owner):
+    for number in range(25):
+        make_artwork(owner, prompt=f"wave number {number:02d}")
+    first = client.get(reverse("gallery:home")).text
+    second = client.get(reverse("gallery:home"), {"page": 2}).text
+    assert "wave number 24" in first and "wave number 00" not in first
+    assert "wave number 00" in second and "Page 2 of 2" in second
+    # A nonsense page number shows a page instead of an error.
+    assert client.get(reverse("gallery:home"), {"page": "zzz"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("viewer", "visible"),
+    [
+        (None, {"public", "unlisted"}),
+        ("other_user", {"public", "unlisted"}),
+        ("owner", {"public", "unlisted", "private"}),
+        ("staff_user", {"public", "unlisted", "private"}),
+    ],
+)
+def test_artwork_page_follows_the_visibility_ladder(client, request, artworks, viewer, visible):
+    if viewer:
+        client.force_login(request.getfixturevalue(viewer))
+    for visibility, artwork in artworks.items():
+        response = client.get(artwork.get_absolute_url())
+        expected = 200 if visibility in visible else 404
+        assert response.status_code == expected, (viewer, visibility)
+
+
+def test_artwork_page_plays_its_frames(client, owner):
+    artwork = make_artwork(owner, frames=["one", "two"], width=3, height=1, fps=12)
+    page = client.get(artwork.get_absolute_url()).text
+    assert '<pre class="player-screen"' in page and ">one</pre>" in page
+    assert 'id="player-frames"' in page and '["one", "two"]' in page
+    assert 'data-fps="12"' in page
+    assert "js/player.js" in page
+
+
+def test_unlisted_artworks_are_not_indexed(client, artworks):
+    response = client.get(artworks["unlisted"].get_absolute_url())
+    assert response["X-Robots-Tag"] == "noindex"
+    assert "X-Robots-Tag" not in client.get(artworks["public"].get_absolute_url())
+
+
+def test_unknown_artwork_is_a_404_page(client, db):
+    response = client.get("/a/doesnotexist/")
+    assert response.status_code == 404
+    assert "Nothing here" in response.text
+
+
+def test_collection_shows_only_items_the_viewer_may_see(client, owner, other_user, artworks):
+    collection = make_collection(owner, artworks=list(artworks.values()), name="Lighthouses")
+    client.force_login(other_user)
+    page = client.get(collection.get_absolute_url()).text
+    assert "a public lighthouse" in page and "a unlisted lighthouse" in page
+    assert "a private lighthouse" not in page
+    client.force_login(owner)
+    assert "a private lighthouse" in client.get(collection.get_absolute_url()).text
+
+
+def test_collection_items_keep_their_order(client, owner):
+    first = make_artwork(owner, prompt="first in line")
+    second = make_artwork(owner, prompt="second in line")
+    collection = make_collection(owner, artworks=[second, first])
+    page = client.get(collection.get_absolute_url()).text
+    assert page.index("second in line") < page.index("first in line")
+
+
+def test_private_collection_is_404_for_others(client, owner, other_user):
+    collection = make_collection(owner, visibility="private")
+    assert client.get(collection.get_absolute_url()).status_code == 404
+    client.force_login(other_user)
+    assert client.get(collection.get_absolute_url()).status_code == 404
+    client.force_login(owner)
+    assert client.get(collection.get_absolute_url()).status_code == 200
+
+
+def test_pages_refuse_framing(client, artworks):
+    assert client.get(reverse("gallery:home"))["X-Frame-Options"] == "DENY"

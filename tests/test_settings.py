@@ -1,0 +1,140 @@
+"""Settings from the environment, system checks, and a clean deploy check."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+from accounts.checks import check_encryption_keys
+from config.env import env_bool, env_int, env_list
+from config.services import email_settings_from_url
+from gallery.checks import check_debug_on_public_host, check_storage_configuration
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_env_bool_refuses_anything_but_true_or_false(monkeypatch):
+    monkeypatch.setenv("FLAG", "true")
+    assert env_bool("FLAG", False) is True
+    monkeypatch.setenv("FLAG", "False")
+    assert env_bool("FLAG", True) is False
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="FLAG must be true or false"):
+        env_bool("FLAG", True)
+    monkeypatch.delenv("FLAG")
+    assert env_bool("FLAG", True) is True
+
+
+def test_env_int_and_list(monkeypatch):
+    monkeypatch.setenv("NUMBER", "12")
+    assert env_int("NUMBER", 1) == 12
+    monkeypatch.setenv("NUMBER", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="whole number"):
+        env_int("NUMBER", 1)
+    monkeypatch.setenv("ITEMS", " a, b ,,c ")
+    assert env_list("ITEMS") == ["a", "b", "c"]
+
+
+def test_email_url_becomes_smtp_settings():
+    values = email_settings_from_url("smtp://me%40x.org:p%40ss@mail.example.org:2525")
+    assert values["EMAIL_HOST"] == "mail.example.org"
+    assert values["EMAIL_PORT"] == 2525
+    assert values["EMAIL_HOST_USER"] == "me@x.org"
+    assert values["EMAIL_HOST_PASSWORD"] == "p@ss"
+    assert values["EMAIL_USE_TLS"] and not values["EMAIL_USE_SSL"]
+    assert email_settings_from_url("smtps://mail.example.org")["EMAIL_PORT"] == 465
+    with pytest.raises(ImproperlyConfigured):
+        email_settings_from_url("http://mail.example.org")
+
+
+def check_ids(messages) -> set[str]:
+    return {message.id for message in messages}
+
+
+def test_half_configured_s3_is_an_error(settings):
+    settings.AWS_STORAGE_BUCKET_NAME = ""
+    settings.AWS_S3_ENDPOINT_URL = "http://127.0.0.1:9000"
+    settings.AWS_ACCESS_KEY_ID = "key"
+    settings.AWS_SECRET_ACCESS_KEY = ""
+    assert check_ids(check_storage_configuration(None)) >= {"gallery.E001", "gallery.E002"}
+
+
+def test_complete_s3_configuration_passes(settings):
+    settings.AWS_STORAGE_BUCKET_NAME = "bucket"
+    settings.AWS_S3_ENDPOINT_URL = "http://127.0.0.1:9000"
+    settings.AWS_ACCESS_KEY_ID = "key"
+    settings.AWS_SECRET_ACCESS_KEY = "secret"
+    assert check_storage_configuration(None) == []
+
+
+def test_missing_or_bad_encryption_keys_are_errors(settings):
+    settings.FIELD_ENCRYPTION_KEYS = []
+    assert check_ids(check_encryption_keys(None)) == {"accounts.E001"}
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), "not-a-key"]
+    assert check_ids(check_encryption_keys(None)) == {"accounts.E002"}
+
+
+def test_debug_on_a_public_host_is_a_warning(settings):
+    settings.DEBUG = True
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "gallery.example.org"]
+    assert check_ids(check_debug_on_public_host(None)) == {"gallery.W002"}
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    assert check_debug_on_public_host(None) == []
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "AWS_", "FIELD_ENCRYPTION", "DATABASE_URL"))
+    }
+    env.update(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="a-long-random-production-secret-" + "x9" * 20,
+        DJANGO_ALLOWED_HOSTS="gallery.example.org",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        AWS_STORAGE_BUCKET_NAME="gallery-files",
+        AWS_S3_ENDPOINT_URL="https://s3.example.org",
+        AWS_ACCESS_KEY_ID="key",
+        AWS_SECRET_ACCESS_KEY="secret",
+    )
+    env.update(extra)
+    return env
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.slow
+def test_deploy_check_is_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.slow
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", env=production_env(DJANGO_SECRET_KEY=""))
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.slow
+def test_production_without_encryption_keys_fails_the_checks():
+    result = manage("check", env=production_env(FIELD_ENCRYPTION_KEYS=""))
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stderr

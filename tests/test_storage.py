@@ -1,0 +1,128 @@
+"""Files really land in the S3 bucket (SeaweedFS) and leave it with their rows."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from botocore.exceptions import ClientError
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from PIL import Image
+
+from gallery.models import File
+from tests.factories import make_artwork
+
+pytestmark = pytest.mark.django_db
+
+
+def png_bytes(size=(4, 3), kind="PNG") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, kind)
+    return buffer.getvalue()
+
+
+def object_exists(s3, key: str) -> bool:
+    try:
+        s3.head_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=key)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in {"404", "NoSuchKey", "NotFound"}:
+            return False
+        raise
+    return True
+
+
+def test_default_storage_is_the_s3_bucket(s3):
+    name = default_storage.save("probe/hello.txt", ContentFile(b"hello, bucket"))
+    body = s3.get_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=name)["Body"].read()
+    assert body == b"hello, bucket"
+    default_storage.delete(name)
+    assert not object_exists(s3, name)
+
+
+def make_file(owner, data: bytes, name: str = "picture.png", artwork=None) -> File:
+    upload = File(owner=owner, artwork=artwork, file=ContentFile(data, name=name))
+    upload.full_clean()
+    upload.save()
+    return upload
+
+
+def test_an_uploaded_file_lands_in_the_bucket_under_a_random_key(s3, owner):
+    upload = make_file(owner, png_bytes(), name="My Holiday.png")
+    assert upload.mime_type == "image/png"
+    assert upload.size == len(png_bytes())
+    assert upload.filename == "My Holiday.png"
+    assert upload.file.name.startswith("uploads/") and "Holiday" not in upload.file.name
+    assert object_exists(s3, upload.file.name)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_the_row_deletes_the_object(s3, owner):
+    upload = make_file(owner, png_bytes())
+    key = upload.file.name
+    upload.delete()
+    assert not object_exists(s3, key)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_an_artwork_deletes_its_files_objects(s3, owner):
+    artwork = make_artwork(owner)
+    keys = [make_file(owner, png_bytes(), artwork=artwork).file.name for _ in range(2)]
+    artwork.delete()
+    assert not File.objects.exists()
+    assert not any(object_exists(s3, key) for key in keys)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_delete_keeps_the_object(s3, owner):
+    upload = make_file(owner, png_bytes())
+    pk, key = upload.pk, upload.file.name
+    with pytest.raises(RuntimeError), transaction.atomic():
+        upload.delete()
+        raise RuntimeError("the request failed after the delete")
+    assert File.objects.filter(pk=pk).exists()
+    assert object_exists(s3, key)
+
+
+@pytest.mark.parametrize(
+    ("kind", "mime"), [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("GIF", "image/gif"), ("WEBP", "image/webp")]
+)
+def test_the_type_is_sniffed_from_the_bytes_not_the_name(owner, kind, mime):
+    upload = make_file(owner, png_bytes(kind=kind), name="misleading.txt")
+    assert upload.mime_type == mime
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"GIF89a but not really", "not a PNG, JPEG, GIF or WebP image"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not a PNG, JPEG, GIF or WebP image"),
+    ],
+)
+def test_non_images_are_refused_and_nothing_is_stored(s3, owner, data, message):
+    before = s3.list_objects_v2(Bucket=settings.AWS_STORAGE_BUCKET_NAME).get("KeyCount", 0)
+    with pytest.raises(ValidationError) as caught:
+        make_file(owner, data)
+    assert message in " ".join(caught.value.message_dict["file"])
+    assert not File.objects.exists()
+    after = s3.list_objects_v2(Bucket=settings.AWS_STORAGE_BUCKET_NAME).get("KeyCount", 0)
+    assert after == before
+
+
+def test_other_image_formats_are_refused(owner):
+    with pytest.raises(ValidationError) as caught:
+        make_file(owner, png_bytes(kind="BMP"), name="old.bmp")
+    assert "BMP images are not accepted" in " ".join(caught.value.message_dict["file"])
+
+
+def test_files_over_the_size_cap_are_refused(owner, settings):
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+    # A valid PNG followed by padding: the size check must not depend on the content.
+    big = png_bytes()
+    big += b"\0" * (settings.UPLOAD_MAX_BYTES + 1 - len(big))
+    with pytest.raises(ValidationError) as caught:
+        make_file(owner, big)
+    assert "larger than 1 MB" in " ".join(caught.value.message_dict["file"])
