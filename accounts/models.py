@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.auth.models import AbstractUser, UserManager as DjangoUserManager
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -183,10 +184,10 @@ class ApiKey(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.get_provider_display()}, {self.masked})"
 
-    @property
-    def masked(self) -> str:
-        return f"....{self.last4}"
-
     def save(self, *args, **kwargs) -> None:
         self.last4 = (self.key or "")[-4:]
         super().save(*args, **kwargs)
+
+    @property
+    def masked(self) -> str:
+        return f"....{self.last4}"

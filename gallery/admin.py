@@ -87,7 +87,10 @@ class ArtworkAdmin(admin.ModelAdmin):
         (None, {"fields": ("public_id", "owner", "prompt", "visibility", "featured")}),
         ("Animation", {"fields": ("preview", "frames", "width", "height", "fps")}),
         ("Origin", {"fields": ("generator", "model", "style")}),
-        ("Counters and dates", {"fields": ("likes_count", "views_count", "created_at", "updated_at")}),
+        (
+            "Counters and dates",
+            {"fields": ("likes_count", "views_count", "created_at", "updated_at")},
+        ),
     )
     inlines = [ShareInline, FileInline]
     actions = ["feature", "unfeature", "make_public", "make_unlisted", "make_private"]
@@ -117,7 +120,7 @@ class ArtworkAdmin(admin.ModelAdmin):
             return "—"
         return format_html(
             '<pre style="font-family: ui-monospace, monospace; font-size: 11px;'
-            ' line-height: 1.1; margin: 0; padding: 8px; overflow: auto; max-height: 420px;'
+            " line-height: 1.1; margin: 0; padding: 8px; overflow: auto; max-height: 420px;"
             ' background: #0f1115; color: #d8dee9;">{}</pre>',
             obj.first_frame,
         )
@@ -241,7 +244,16 @@ class ShareAdmin(admin.ModelAdmin):
 
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "user", "short_prompt", "provider", "model", "success", "duration_ms", "cost")
+    list_display = (
+        "created_at",
+        "user",
+        "short_prompt",
+        "provider",
+        "model",
+        "success",
+        "duration_ms",
+        "cost",
+    )
     list_filter = ("success", "provider", "model", "created_at")
     search_fields = ("prompt", "user__email", "model", "error")
     autocomplete_fields = ("user",)

@@ -7,7 +7,12 @@ from django.core.exceptions import ValidationError
 from PIL import Image, UnidentifiedImageError
 
 # Pillow's format names for the image types the site accepts.
-ACCEPTED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+ACCEPTED_FORMATS = {
+    "PNG": "image/png",
+    "JPEG": "image/jpeg",
+    "GIF": "image/gif",
+    "WEBP": "image/webp",
+}
 
 
 def sniff_image(upload) -> str:

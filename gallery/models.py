@@ -15,11 +15,11 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.db.models import F, Func, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Length
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
@@ -107,7 +107,10 @@ class Artwork(models.Model):
     )
     frames = models.JSONField(help_text="A list of text frames, played in order.")
     width = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(frame_rules.MIN_WIDTH), MaxValueValidator(frame_rules.MAX_WIDTH)]
+        validators=[
+            MinValueValidator(frame_rules.MIN_WIDTH),
+            MaxValueValidator(frame_rules.MAX_WIDTH),
+        ]
     )
     height = models.PositiveSmallIntegerField(
         validators=[
@@ -166,9 +169,7 @@ class Artwork(models.Model):
                 name="artwork_width_range",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    height__gte=frame_rules.MIN_HEIGHT, height__lte=frame_rules.MAX_HEIGHT
-                ),
+                condition=Q(height__gte=frame_rules.MIN_HEIGHT, height__lte=frame_rules.MAX_HEIGHT),
                 name="artwork_height_range",
             ),
             models.CheckConstraint(

@@ -75,7 +75,16 @@ class SeaweedS3:
         )
 
     def start(self, timeout: float = 60.0) -> SeaweedS3:
-        names = ["master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc", "s3", "s3_grpc"]
+        names = [
+            "master",
+            "master_grpc",
+            "volume",
+            "volume_grpc",
+            "filer",
+            "filer_grpc",
+            "s3",
+            "s3_grpc",
+        ]
         self.ports = dict(zip(names, free_ports(len(names)), strict=True))
         (self.workdir / "data").mkdir()
         (self.workdir / "logs").mkdir()
@@ -117,14 +126,19 @@ class SeaweedS3:
                 client.create_bucket(Bucket=self.bucket)
                 return self
             except ClientError as error:
-                if error.response["Error"]["Code"] in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                if error.response["Error"]["Code"] in {
+                    "BucketAlreadyOwnedByYou",
+                    "BucketAlreadyExists",
+                }:
                     return self
                 last_error = error
             except BotoCoreError as error:
                 last_error = error
             time.sleep(0.5)
         self.stop()
-        raise RuntimeError(f"SeaweedFS S3 did not answer in {timeout}s ({last_error}):\n{self._log_tail()}")
+        raise RuntimeError(
+            f"SeaweedFS S3 did not answer in {timeout}s ({last_error}):\n{self._log_tail()}"
+        )
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

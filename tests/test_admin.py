@@ -152,8 +152,13 @@ def test_adding_an_api_key_in_admin_encrypts_it(client, superuser, owner):
     client.force_login(superuser)
     response = client.post(
         reverse("admin:accounts_apikey_add"),
-        {"user": owner.pk, "name": "From admin", "provider": "anthropic", "base_url": "",
-         "new_key": "sk-ant-admin-9876"},
+        {
+            "user": owner.pk,
+            "name": "From admin",
+            "provider": "anthropic",
+            "base_url": "",
+            "new_key": "sk-ant-admin-9876",
+        },
     )
     assert response.status_code == 302
     key = ApiKey.objects.get(name="From admin")

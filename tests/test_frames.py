@@ -47,7 +47,13 @@ def test_exactly_500_frames_is_accepted():
 
 @pytest.mark.parametrize(
     ("width", "height", "label"),
-    [(0, 10, "Width"), (301, 10, "Width"), (10, 0, "Height"), (10, 151, "Height"), ("5", 5, "Width")],
+    [
+        (0, 10, "Width"),
+        (301, 10, "Width"),
+        (10, 0, "Height"),
+        (10, 151, "Height"),
+        ("5", 5, "Width"),
+    ],
 )
 def test_size_out_of_range_is_rejected(width, height, label):
     error = error_of(lambda: frames.validate_frames(["x"], width, height))

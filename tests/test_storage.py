@@ -88,7 +88,8 @@ def test_a_rolled_back_delete_keeps_the_object(s3, owner):
 
 
 @pytest.mark.parametrize(
-    ("kind", "mime"), [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("GIF", "image/gif"), ("WEBP", "image/webp")]
+    ("kind", "mime"),
+    [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("GIF", "image/gif"), ("WEBP", "image/webp")],
 )
 def test_the_type_is_sniffed_from_the_bytes_not_the_name(owner, kind, mime):
     upload = make_file(owner, png_bytes(kind=kind), name="misleading.txt")

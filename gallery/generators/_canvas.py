@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 TAU = 2 * math.pi
 
@@ -16,15 +16,14 @@ TAU = 2 * math.pi
 # distances by this so circles look round.
 ASPECT = 2.0
 
-# Light-to-dark is not symmetric in ASCII: these ramps go from empty to dense.
+# Characters from empty to dense ink, so a brightness in [0, 1] can index them.
 RAMP = " .:-=+*#%@"
-LONG_RAMP = " .'`^\",:;Il!i><~+_-?][}{1)(|/tfjrxnuvczXYUJCLQ0OZmwqpdbkhao*#MW&8%B@$"
 
 
 class Canvas:
     """A width x height grid of single characters, clipped on every write."""
 
-    __slots__ = ("width", "height", "rows")
+    __slots__ = ("height", "rows", "width")
 
     def __init__(self, width: int, height: int, fill: str = " ") -> None:
         self.width = width
@@ -36,11 +35,6 @@ class Canvas:
         row = math.floor(y)
         if 0 <= col < self.width and 0 <= row < self.height:
             self.rows[row][col] = char
-
-    def get(self, x: int, y: int) -> str:
-        if 0 <= x < self.width and 0 <= y < self.height:
-            return self.rows[y][x]
-        return " "
 
     def text(self, x: int, y: int, text: str, *, transparent: bool = False) -> None:
         """Write a string left to right; with transparent, spaces leave the cell alone.
@@ -133,21 +127,3 @@ class Ridge:
     def __call__(self, x: float) -> float:
         """A value in [-1, 1]."""
         return sum(a * math.sin(x * f + p) for a, f, p in self.terms) / self.norm
-
-
-def blank_frames(width: int, height: int, count: int) -> list[str]:
-    row = " " * width
-    return ["\n".join([row] * height)] * count
-
-
-def ramp_index(value: float, ramp: str) -> str:
-    """The ramp character for a brightness in [0, 1] (clamped)."""
-    top = len(ramp) - 1
-    index = int(value * top + 0.5)
-    return ramp[0 if index < 0 else top if index > top else index]
-
-
-def scatter(rng: random.Random, width: int, height: int, density: float) -> Iterable[tuple[int, int]]:
-    """Random distinct-ish cells, about density * width * height of them."""
-    for _ in range(int(width * height * density)):
-        yield rng.randrange(width), rng.randrange(height)

@@ -44,22 +44,32 @@ def banner(rng: random.Random, width: int, height: int, frame_count: int, text: 
         return _ticker(width, height, frame_count, text)
 
     glyph_rows = font.render(text)
+    # Double-size letters when the canvas is tall enough and short text still fits.
+    if height >= 2 * font.HEIGHT + 7 and 2 * len(glyph_rows[0]) <= width - 4:
+        glyph_rows = ["".join(char * 2 for char in row) for row in glyph_rows for _ in (0, 1)]
+    letter_rows = len(glyph_rows)
     text_width = len(glyph_rows[0])
     length = max(text_width + 8, width)
     strip = [row.ljust(length) for row in glyph_rows]
     start = (width - text_width) // 2 if text_width <= width - 2 else 2
     step = _scroll_step(frame_count, length)
 
-    shadow = height >= font.HEIGHT + 1
-    block = font.HEIGHT + (1 if shadow else 0)
+    shadow = height >= letter_rows + 1
+    block = letter_rows + (1 if shadow else 0)
     top = (height - block) // 2
     rule = height >= 11
     margin = 1 if rule else 0  # rows kept free for the rules at the top and bottom
     bob_room = max(0, min(2, top - margin, height - block - top - margin))
     bob_cycles = cycles(frame_count, 1 / 40)
+    # Stars only above and below the band the text bobs in, so letters stay legible.
+    sky = [
+        y
+        for y in range(margin, height - margin)
+        if not top - bob_room <= y < top + block + bob_room
+    ]
     stars = [
-        (rng.uniform(0, width), rng.randrange(margin, height - margin), rng.choice(".'.+"))
-        for _ in range(width * height // 40 if height >= 9 else 0)
+        (rng.uniform(0, width), rng.choice(sky), rng.choice(".'.+"))
+        for _ in range(width * len(sky) // 40 if sky else 0)
     ]
     # Stars drift at half the text speed: a cheap parallax that adds depth.
     star_step = step / 2
@@ -79,12 +89,12 @@ def banner(rng: random.Random, width: int, height: int, frame_count: int, text: 
         y0 = top + bob
         columns = [(x - start + scroll) % length for x in range(width)]
         if shadow:
-            for row in range(font.HEIGHT):
+            for row in range(letter_rows):
                 source = strip[row]
                 for x, column in enumerate(columns):
                     if source[column] != " ":
                         canvas.put(x + 1, y0 + row + 1, _SHADOW)
-        for row in range(font.HEIGHT):
+        for row in range(letter_rows):
             source = strip[row]
             line = canvas.rows[y0 + row]
             for x, column in enumerate(columns):

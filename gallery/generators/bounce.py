@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import random
 from collections import deque
+from itertools import pairwise
 
 from ._canvas import Canvas
 
 _HEADS = "O@0"
-_TRAIL = "..ooo"  # oldest to newest
+_TRAIL = "..::ooo"  # oldest to newest
 _GRAVITY = 0.07
 
 
@@ -28,7 +29,16 @@ def bounce(rng: random.Random, width: int, height: int, frame_count: int, text: 
         y = rng.uniform(apex, floor)
         vy = math.sqrt(2 * _GRAVITY * (y - apex)) * rng.choice((-1, 1))
         vx = rng.uniform(0.5, 1.1) * rng.choice((-1, 1))
-        balls.append([rng.uniform(left, right), y, vx, vy, _HEADS[index % len(_HEADS)], deque(maxlen=len(_TRAIL))])
+        balls.append(
+            [
+                rng.uniform(left, right),
+                y,
+                vx,
+                vy,
+                _HEADS[index % len(_HEADS)],
+                deque(maxlen=len(_TRAIL)),
+            ]
+        )
 
     frames = []
     for _ in range(frame_count):
@@ -40,8 +50,11 @@ def bounce(rng: random.Random, width: int, height: int, frame_count: int, text: 
                 canvas.put(width - 1, y, "|")
             canvas.text(0, height - 1, "+" + "=" * (width - 2) + "+")
         for ball in balls:
-            for (x, y), char in zip(ball[5], _TRAIL[-len(ball[5]) :] if ball[5] else ""):
-                canvas.put(x, y, char)
+            # Join consecutive positions: fast balls would otherwise leave dotted trails.
+            points = [*ball[5], (round(ball[0]), round(ball[1]))]
+            chars = _TRAIL[len(_TRAIL) - len(points) + 1 :]
+            for ((x0, y0), (x1, y1)), char in zip(pairwise(points), chars, strict=True):
+                canvas.line(x0, y0, x1, y1, char)
         for ball in balls:
             x, y, vx, vy, head, trail = ball
             landed = y >= floor - 0.5 and vy < 0

@@ -21,7 +21,9 @@ _SHADES = ".:-=+*#%@"
 _CAMERA = 5.0
 
 
-def _rotate(point: tuple[float, float, float], ax: float, ay: float, az: float) -> tuple[float, float, float]:
+def _rotate(
+    point: tuple[float, float, float], ax: float, ay: float, az: float
+) -> tuple[float, float, float]:
     x, y, z = point
     cos, sin = math.cos(ax), math.sin(ax)
     y, z = y * cos - z * sin, y * sin + z * cos
@@ -35,15 +37,19 @@ def _rotate(point: tuple[float, float, float], ax: float, ay: float, az: float) 
 def _fill(canvas: Canvas, polygon: list[tuple[float, float]], char: str) -> None:
     """Scanline fill of a convex polygon, sampling each cell at its centre."""
     ys = [p[1] for p in polygon]
-    for row in range(max(0, math.ceil(min(ys) - 0.5)), min(canvas.height, math.floor(max(ys) - 0.5) + 1)):
+    for row in range(
+        max(0, math.ceil(min(ys) - 0.5)), min(canvas.height, math.floor(max(ys) - 0.5) + 1)
+    ):
         yc = row + 0.5
         xs = []
-        for (x0, y0), (x1, y1) in zip(polygon, polygon[1:] + polygon[:1]):
+        for (x0, y0), (x1, y1) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
             if (y0 <= yc < y1) or (y1 <= yc < y0):
                 xs.append(x0 + (yc - y0) * (x1 - x0) / (y1 - y0))
         if len(xs) >= 2:
             line = canvas.rows[row]
-            for col in range(max(0, math.ceil(min(xs) - 0.5)), min(canvas.width, math.floor(max(xs) - 0.5) + 1)):
+            for col in range(
+                max(0, math.ceil(min(xs) - 0.5)), min(canvas.width, math.floor(max(xs) - 0.5) + 1)
+            ):
                 line[col] = char
 
 
@@ -53,7 +59,8 @@ def cube(rng: random.Random, width: int, height: int, frame_count: int, text: st
     tilt = [rng.uniform(0, math.tau) for _ in range(3)]
     # Unit vector towards the light: upper left and in front (the camera looks along +z).
     light = (-0.45, -0.6, -0.66)
-    size = min(width / ASPECT, height) * 0.55 * _CAMERA / 2.2
+    # The nearest corner projects to about 0.53 x size; keep it inside the canvas.
+    size = min(width / ASPECT, height) / 2 / 0.53 * 0.9
     cx, cy = width / 2, height / 2
     wireframe_only = rng.random() < 0.25
 

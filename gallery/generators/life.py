@@ -72,6 +72,6 @@ def life(rng: random.Random, width: int, height: int, frame_count: int, text: st
                 age.setdefault(index, 0)
             dying -= alive
             history.clear()
-        history = (history + [snapshot])[-4:]
+        history = [*history, snapshot][-4:]
         frames.append(canvas.render())
     return frames

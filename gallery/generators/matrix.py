@@ -13,7 +13,7 @@ _FADE = ":.."
 
 
 class _Stream:
-    __slots__ = ("x", "head", "speed", "length")
+    __slots__ = ("head", "length", "speed", "x")
 
     def __init__(self, rng: random.Random, x: int, height: int, head: float) -> None:
         self.x = x

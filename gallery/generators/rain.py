@@ -8,7 +8,7 @@ from ._canvas import Canvas
 
 
 class _Drop:
-    __slots__ = ("x", "y", "speed", "length", "near", "stop")
+    __slots__ = ("length", "near", "speed", "stop", "x", "y")
 
     def __init__(self, rng: random.Random, width: int, ground: int, y: float) -> None:
         self.x = rng.uniform(0, width)
@@ -33,7 +33,8 @@ def _bolt(rng: random.Random, width: int, bottom: int) -> list[tuple[int, int, s
     for y in range(depth):
         step = rng.choice((-1, -1, 0, 1, 1))
         char = "/" if step < 0 else "\\" if step > 0 else "|"
-        # A "/" stroke occupies the cell it leaves towards, so move after drawing "\".
+        # "/" descends to the left, so it is drawn in the new column; "\" descends to the
+        # right, so it is drawn in the old one and the next row starts further right.
         if step < 0:
             x += step
         cells.append((x, y, char))
@@ -70,16 +71,6 @@ def rain(rng: random.Random, width: int, height: int, frame_count: int, text: st
                     ground_row[x] = "~" if (x + frame) % 3 == 0 else "-"
             canvas.rows[ground] = ground_row
 
-        if storm:
-            if bolt_left == 0 and frame >= next_bolt:
-                bolt = _bolt(rng, width, ground)
-                bolt_left = rng.choice((2, 3))
-                next_bolt = frame + rng.randint(15, 45)
-            if bolt_left:
-                for x, y, char in bolt:
-                    canvas.put(x, y, char)
-                bolt_left -= 1
-
         for index, drop in enumerate(drops):
             head = drop.y
             char = near_char if drop.near else far_char
@@ -94,6 +85,17 @@ def rain(rng: random.Random, width: int, height: int, frame_count: int, text: st
                 if drop.near and has_ground:
                     splashes.append([int(drop.x - wind * (drop.y - ground)) % width, 0])
                 drops[index] = _Drop(rng, width, ground, rng.uniform(-3, 0))
+
+        # The bolt is drawn over the rain: it is the brightest thing in the sky.
+        if storm:
+            if bolt_left == 0 and frame >= next_bolt:
+                bolt = _bolt(rng, width, ground)
+                bolt_left = rng.choice((2, 3))
+                next_bolt = frame + rng.randint(15, 45)
+            if bolt_left:
+                for x, y, char in bolt:
+                    canvas.put(x, y, char)
+                bolt_left -= 1
 
         alive = []
         for splash in splashes:
@@ -113,4 +115,3 @@ def rain(rng: random.Random, width: int, height: int, frame_count: int, text: st
         splashes = alive
         frames.append(canvas.render())
     return frames
-

@@ -37,20 +37,31 @@ def snow(rng: random.Random, width: int, height: int, frame_count: int, text: st
     # Drift depth per column, in rows above the bottom row.
     depth = [1.2 + 1.0 * ridge(x) if has_ground else 0.0 for x in range(width)]
 
-    trees: list[tuple[int, list[str]]] = []
+    # Tree cells as (x, y, char), trunks standing on the starting snow line.
+    tree_cells: list[tuple[int, int, str]] = []
     if has_ground and height >= 10 and width >= 12:
-        tiers = 3 if height < 20 else 4
-        sprite = _tree(tiers)
+        sprite = _tree(3 if height < 20 else 4)
+        span = len(sprite[0])
         x = rng.randint(0, 6)
-        while x + len(sprite[0]) <= width:
-            trees.append((x, sprite))
-            x += len(sprite[0]) + rng.randint(4, max(5, width // 4))
+        while x + span <= width:
+            base = height - 1 - int(depth[x + span // 2])
+            for dy, line in enumerate(sprite):
+                for dx, char in enumerate(line):
+                    if char != " ":
+                        tree_cells.append((x + dx, base - len(sprite) + 1 + dy, char))
+            x += span + rng.randint(4, max(5, width // 4))
 
     flakes = []
     for _ in range(max(1, width * height // 18)):
         layer = rng.choices((0, 1, 2), weights=(4, 3, 2))[0]
         flakes.append(
-            [rng.uniform(0, width), rng.uniform(-1, height), layer, rng.uniform(0, TAU), rng.uniform(0.8, 1.2)]
+            [
+                rng.uniform(0, width),
+                rng.uniform(-1, height),
+                layer,
+                rng.uniform(0, TAU),
+                rng.uniform(0.8, 1.2),
+            ]
         )
 
     gust_phase = rng.uniform(0, TAU)
@@ -62,17 +73,14 @@ def snow(rng: random.Random, width: int, height: int, frame_count: int, text: st
         level = [int(d) for d in depth]
 
         # Far flakes pass behind the trees, nearer ones in front of them.
-        for pass_layers in ((0,), (1, 2)):
-            if pass_layers == (1, 2):
-                for x, sprite in trees:
-                    top = height - 1 - len(sprite) + 1
-                    canvas.sprite(x, top, sprite)
-            for flake in flakes:
-                x, y, layer, phase, jitter = flake
-                if layer not in pass_layers:
-                    continue
-                char, speed, _ = _LAYERS[layer]
-                canvas.put(x, y, char)
+        for flake in flakes:
+            if flake[2] == 0:
+                canvas.put(flake[0], flake[1], _LAYERS[0][0])
+        for x, y, char in tree_cells:
+            canvas.put(x, y, char)
+        for flake in flakes:
+            if flake[2] != 0:
+                canvas.put(flake[0], flake[1], _LAYERS[flake[2]][0])
 
         for flake in flakes:
             x, y, layer, phase, jitter = flake
@@ -89,18 +97,22 @@ def snow(rng: random.Random, width: int, height: int, frame_count: int, text: st
             flake[0], flake[1] = x % width, y
 
         if has_ground:
-            # Snow slides off steep steps so the drift stays smooth.
-            for x in range(width - 1):
-                if depth[x] - depth[x + 1] > 1.5:
-                    depth[x] -= 0.5
-                    depth[x + 1] += 0.5
-                elif depth[x + 1] - depth[x] > 1.5:
-                    depth[x + 1] -= 0.5
-                    depth[x] += 0.5
+            # Snow settles: each column relaxes towards its neighbours, so drifts grow
+            # as smooth mounds rather than spikes under busy columns.
+            settled = depth[:]
+            for x in range(width):
+                left = depth[x - 1] if x else depth[x]
+                right = depth[x + 1] if x + 1 < width else depth[x]
+                settled[x] += 0.15 * ((left + right) / 2 - depth[x])
+            depth = settled
             for x in range(width):
                 top = height - 1 - level[x]
                 for y in range(max(0, top + 1), height):
                     canvas.rows[y][x] = " "
                 canvas.put(x, top, _drift_char(level, x))
+            # Trunks stand on the snow line, until the drift buries them.
+            for x, y, char in tree_cells:
+                if y == height - 1 - level[x]:
+                    canvas.put(x, y, char)
         frames.append(canvas.render())
     return frames

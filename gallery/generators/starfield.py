@@ -7,7 +7,9 @@ import random
 from ._canvas import Canvas, cycles, slope_char
 
 
-def starfield(rng: random.Random, width: int, height: int, frame_count: int, text: str) -> list[str]:
+def starfield(
+    rng: random.Random, width: int, height: int, frame_count: int, text: str
+) -> list[str]:
     cx, cy = (width - 1) / 2, (height - 1) / 2
     # Every star travels its depth once per cycle and comes back where it started, so a
     # whole number of cycles makes the animation loop without a seam.
@@ -15,9 +17,9 @@ def starfield(rng: random.Random, width: int, height: int, frame_count: int, tex
     speed = trips / frame_count
     stars = [
         (rng.uniform(-1, 1), rng.uniform(-1, 1), rng.random())
-        for _ in range(max(4, min(1500, width * height // 10)))
+        for _ in range(max(4, min(3000, width * height // 6)))
     ]
-    # Projected x spreads over half the canvas width at depth 1, so new stars fill the view.
+    # At depth 1 the stars just cover the canvas; nearer ones spread out past its edges.
     scale_x, scale_y = max(cx, 0.5), max(cy, 0.5)
 
     frames = []
@@ -47,6 +49,6 @@ def starfield(rng: random.Random, width: int, height: int, frame_count: int, tex
             elif z < 0.6:
                 canvas.put(sx, sy, "+")
             else:
-                canvas.put(sx, sy, "." if z > 0.85 or (x + y) > 0 else "'")
+                canvas.put(sx, sy, ".")
         frames.append(canvas.render())
     return frames

@@ -12,33 +12,34 @@ import random
 from ._canvas import ASPECT, cycles, loop_phase
 
 _BRIGHT = " .:-=+*#%@"
-_DARK = "  ..::--=="
+_DARK = "     ..::-"
 
 
 def tunnel(rng: random.Random, width: int, height: int, frame_count: int, text: str) -> list[str]:
     cx, cy = (width - 1) / 2, (height - 1) / 2
-    reach = max(1.0, math.hypot(cx / ASPECT, cy))
-    sectors = rng.choice((8, 10, 12))
-    depth_scale = rng.uniform(5, 8)  # texture rings per unit of 1/radius
+    reach = max(1.0, min(cx / ASPECT, cy) if width > 2 and height > 2 else 1.0)
+    sectors = rng.choice((8, 12, 16))
+    depth_scale = rng.uniform(2.5, 3.5)  # rings per unit of reach / radius
     # Texture moves by whole tiles over the loop: forward (depth) and twisting (angle).
-    forward = cycles(frame_count, 1 / 8) * 2
-    twist = cycles(frame_count, 1 / 60) * 2 * rng.choice((-1, 1))
-
+    forward = cycles(frame_count, 1 / 6) * 2
+    twist = cycles(frame_count, 1 / 50) * 2 * rng.choice((-1, 1))
     # An even offset keeps texture coordinates positive, where int() equals floor().
     offset = 2 * (abs(twist) + 2)
+    top = len(_BRIGHT) - 1
+
     cells = []
     for y in range(height):
         row = []
         for x in range(width):
             dx, dy = (x - cx) / ASPECT, y - cy
             r = math.hypot(dx, dy) / reach
-            if r < 0.08:
+            if r < 0.12:
                 row.append(None)  # the vanishing point: always dark
                 continue
-            depth = depth_scale / (r * 4)
+            depth = depth_scale / r
             angle = (math.atan2(dy, dx) / math.tau + 0.5) * sectors
-            # Nearer walls are brighter; the far end fades to black.
-            shade = min(len(_BRIGHT) - 1, int(r * 1.6 * (len(_BRIGHT) - 1)))
+            # Walls close to us are bright; far down the tube it fades to black.
+            shade = min(top, int(min(1.0, (r - 0.1) / 0.9) ** 0.8 * top + 0.5))
             row.append((depth, angle, shade))
         cells.append(row)
 
@@ -47,7 +48,7 @@ def tunnel(rng: random.Random, width: int, height: int, frame_count: int, text: 
         progress = frame / frame_count
         move = forward * progress
         turn = twist * progress
-        # The rings also sway sideways over the loop, so the tube seems to bend.
+        # The twist also rocks back and forth over the loop, so the tube seems to writhe.
         sway = 0.8 * math.sin(loop_phase(frame, frame_count))
         lines = []
         for row in cells:

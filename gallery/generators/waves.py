@@ -1,7 +1,8 @@
 """Waves: a sea of rolling wave trains under a sun, with glitter, gulls and a sailboat.
 
-Rows nearer the viewer get longer, taller, faster waves, which reads as perspective.
-Every motion advances by whole cycles over the animation, so it loops seamlessly.
+Rows nearer the viewer get longer, faster waves and heavier characters, which reads as
+perspective. The waves, gulls and boat move by whole cycles over the animation, so it
+loops seamlessly.
 """
 
 from __future__ import annotations
@@ -37,14 +38,16 @@ def waves(rng: random.Random, width: int, height: int, frame_count: int, text: s
             chars = ("-", "~")
         else:
             chars = ("~", "^") if index % 2 else ("~", "~")
-        rows.append((k, m1, m2, rng.uniform(0, TAU), rng.uniform(0, TAU), chars, 0.55 - 0.25 * near))
+        rows.append(
+            (k, m1, m2, rng.uniform(0, TAU), rng.uniform(0, TAU), chars, 0.55 - 0.25 * near)
+        )
 
     big = height >= 14 and width >= 30
     sun = _SUN if big else _SMALL_SUN
     sun_w = len(sun[0][0])
     sun_x = rng.randint(width // 2, max(width // 2, width - sun_w - 2)) if width > sun_w else 0
     sun_y = max(0, horizon - len(sun[0]) - max(1, horizon // 4))
-    glitter_lo, glitter_hi = sun_x + sun_w // 2 - 2, sun_x + sun_w // 2 + 3
+    glitter_lo, glitter_hi = sun_x + sun_w // 2 - 1, sun_x + sun_w // 2 + 1
     show_sun = horizon >= len(sun[0]) + 1 and width >= sun_w
 
     boat = _BOAT if big else _SMALL_BOAT
@@ -86,17 +89,20 @@ def waves(rng: random.Random, width: int, height: int, frame_count: int, text: s
                     row[x] = high
                 elif v > threshold:
                     row[x] = low
-                elif show_sun and glitter_lo - index // 2 <= x <= glitter_hi + index // 2:
-                    # The sun's reflection: a column of sparkles that widens towards us.
-                    if (x * 7 + y * 13 + frame) % 5 < 2:
-                        row[x] = "=" if index % 2 else "-"
+                elif (
+                    show_sun
+                    and glitter_lo - index // 3 <= x <= glitter_hi + index // 3
+                    and rng.random() < 0.3
+                ):
+                    # The sun's reflection: sparkles in a column that widens towards us.
+                    row[x] = "=" if rng.random() < 0.5 else "-"
 
         if show_boat:
             if sailing:
                 bx = (boat_x0 + laps * span * frame / frame_count) % span - boat_w
             else:
                 bx = boat_x0 % max(1, width - boat_w)
-            bob = 1 if math.sin(t * cycles(frame_count, 1 / 40) * 1.0) > 0.3 else 0
+            bob = 1 if math.sin(t * cycles(frame_count, 1 / 40)) > 0.3 else 0
             canvas.sprite(int(bx), boat_row - boat_h + 1 + bob, boat)
         frames.append(canvas.render())
     return frames

@@ -67,7 +67,12 @@ DEMOS = [
 
 COLLECTIONS = [
     ("Weather", "Rain, snow and storms, drawn in text.", ["rain", "snow"], "public"),
-    ("Night sky", "Stars, fireworks and deep space.", ["starfield", "fireworks", "spiral"], "public"),
+    (
+        "Night sky",
+        "Stars, fireworks and deep space.",
+        ["starfield", "fireworks", "spiral"],
+        "public",
+    ),
     ("Work in progress", "Drafts before they go public.", ["matrix", "aquarium"], "private"),
 ]
 
