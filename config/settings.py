@@ -95,6 +95,9 @@ if DATABASE_URL:
         )
     }
 else:
+    from config.localdb import exit_cleanly_on_sigterm
+
+    exit_cleanly_on_sigterm()
     EMBEDDED_POSTGRES_DIR = DATA_DIR / "postgres"
     DATABASES = {
         "default": {

@@ -35,7 +35,6 @@ def ensure_server(data_dir: Path, database: str) -> str:
         server = _join_server(Path(data_dir))
         host = str(server.get_postmaster_info().socket_dir)
         _create_database(host, database)
-        _exit_cleanly_on_sigterm()
         _ready[key] = host
         return host
 
@@ -68,9 +67,13 @@ def _create_database(host: str, database: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
 
 
-def _exit_cleanly_on_sigterm() -> None:
-    # Only where nobody else handles SIGTERM (gunicorn workers have their own handler,
-    # which already exits normally), and only from the main thread, as Python requires.
+def exit_cleanly_on_sigterm() -> None:
+    """Make SIGTERM a normal exit, so that this process leaves the server's list.
+
+    Called from settings (always the main thread, as Python requires; the first
+    connection may come from another thread, e.g. runserver's). Only where nobody else
+    handles SIGTERM: gunicorn installs its own handlers later, which exit normally.
+    """
     if threading.current_thread() is not threading.main_thread():
         return
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
