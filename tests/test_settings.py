@@ -138,3 +138,15 @@ def test_production_without_encryption_keys_fails_the_checks():
     result = manage("check", env=production_env(FIELD_ENCRYPTION_KEYS=""))
     assert result.returncode != 0
     assert "accounts.E001" in result.stderr
+
+
+@pytest.mark.slow
+def test_production_static_files_are_hashed_and_compressed(tmp_path):
+    env = production_env(STATIC_ROOT=str(tmp_path))
+    result = manage("collectstatic", "--noinput", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    for name in ("css/site.css", "js/player.js"):
+        assert name in manifest
+        hashed = next(tmp_path.joinpath(name).parent.glob(Path(name).stem + ".*" + Path(name).suffix))
+        assert hashed.with_name(hashed.name + ".gz").exists(), f"{hashed.name} is not compressed"
