@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 import pytest
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.commands import run_manage
 
 EXPECTED_INDEXES = {
     "artwork_by_user",
@@ -33,17 +30,6 @@ EXPECTED_INDEXES = {
     "like_by_artwork",
     "like_once_per_user",
 }
-
-
-def run_manage(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_models_and_migrations_agree():

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,8 +13,7 @@ from accounts.checks import check_encryption_keys
 from config.env import env_bool, env_int, env_list
 from config.services import email_settings_from_url
 from gallery.checks import check_debug_on_public_host, check_storage_configuration
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.commands import run_manage
 
 
 def test_env_bool_refuses_anything_but_true_or_false(monkeypatch):
@@ -108,34 +105,23 @@ def production_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 @pytest.mark.slow
 def test_deploy_check_is_clean_with_production_settings():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 @pytest.mark.slow
 def test_production_refuses_to_start_without_a_secret_key():
-    result = manage("check", env=production_env(DJANGO_SECRET_KEY=""))
+    result = run_manage("check", env=production_env(DJANGO_SECRET_KEY=""))
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
 @pytest.mark.slow
 def test_production_without_encryption_keys_fails_the_checks():
-    result = manage("check", env=production_env(FIELD_ENCRYPTION_KEYS=""))
+    result = run_manage("check", env=production_env(FIELD_ENCRYPTION_KEYS=""))
     assert result.returncode != 0
     assert "accounts.E001" in result.stderr
 
@@ -143,10 +129,12 @@ def test_production_without_encryption_keys_fails_the_checks():
 @pytest.mark.slow
 def test_production_static_files_are_hashed_and_compressed(tmp_path):
     env = production_env(STATIC_ROOT=str(tmp_path))
-    result = manage("collectstatic", "--noinput", env=env)
+    result = run_manage("collectstatic", "--noinput", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = (tmp_path / "staticfiles.json").read_text()
     for name in ("css/site.css", "js/player.js"):
         assert name in manifest
-        hashed = next(tmp_path.joinpath(name).parent.glob(Path(name).stem + ".*" + Path(name).suffix))
+        hashed = next(
+            tmp_path.joinpath(name).parent.glob(Path(name).stem + ".*" + Path(name).suffix)
+        )
         assert hashed.with_name(hashed.name + ".gz").exists(), f"{hashed.name} is not compressed"
