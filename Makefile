@@ -27,6 +27,7 @@ run: $(VENV)/.run-installed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.test-installed
+	@bash scripts/system-packages.sh
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 

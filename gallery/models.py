@@ -522,6 +522,19 @@ class File(models.Model):
     def __str__(self) -> str:
         return self.filename
 
+    def save(self, *args, **kwargs) -> None:
+        """Write the object, then the row; if the row fails, remove the object again so
+        that no object is left without a row. (A storage failure raises before the
+        INSERT, so no row is left without an object.)"""
+        new_upload = bool(self.file) and not self.file._committed
+        try:
+            with transaction.atomic():
+                super().save(*args, **kwargs)
+        except BaseException:
+            if new_upload and self.file._committed:
+                self.file.storage.delete(self.file.name)
+            raise
+
     def clean(self) -> None:
         """For a new upload: sniff the type from the bytes and record name and size."""
         upload = getattr(self.file, "file", None)

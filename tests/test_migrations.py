@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
-from urllib.parse import quote
 
 import psycopg
 import pytest
-from django.db import connection
 
-from tests.commands import run_manage
+from tests.commands import database_url, run_manage, server_params
 
 EXPECTED_INDEXES = {
     "artwork_by_user",
@@ -39,22 +37,12 @@ def test_models_and_migrations_agree():
 
 @pytest.fixture
 def empty_database(db):
-    """A new, empty database on the test server, and a DATABASE_URL that points at it
-    the way a deployer would write it (a socket directory as a percent-encoded host)."""
-    params = connection.get_connection_params()
+    """A new, empty database on the test server, and its DATABASE_URL."""
     name = f"migrations_{secrets.token_hex(4)}"
-    admin = {k: params[k] for k in ("host", "port", "user", "password") if params.get(k)}
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+    with psycopg.connect(dbname="postgres", autocommit=True, **server_params()) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    host = params["host"]
-    netloc = quote(host, safe="") if host.startswith("/") else host
-    if params.get("port"):
-        netloc += f":{params['port']}"
-    credentials = quote(params["user"], safe="")
-    if params.get("password"):
-        credentials += ":" + quote(params["password"], safe="")
-    yield name, f"postgresql://{credentials}@{netloc}/{name}"
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+    yield name, database_url(name)
+    with psycopg.connect(dbname="postgres", autocommit=True, **server_params()) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -66,9 +54,7 @@ def test_migrations_apply_to_an_empty_database(empty_database):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Applying gallery.0001_initial... OK" in result.stdout
 
-    params = connection.get_connection_params()
-    admin = {k: params[k] for k in ("host", "port", "user", "password") if params.get(k)}
-    with psycopg.connect(dbname=name, **admin) as conn:
+    with psycopg.connect(dbname=name, **server_params()) as conn:
         extensions = {row[0] for row in conn.execute("SELECT extname FROM pg_extension")}
         indexes = dict(
             conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")

@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from accounts.checks import check_encryption_keys
 from config.env import env_bool, env_int, env_list
 from config.services import email_settings_from_url
 from gallery.checks import check_debug_on_public_host, check_storage_configuration
-from tests.commands import run_manage
+from tests.commands import database_url, run_manage
+from tests.servers import RedisServer
 
 
 def test_env_bool_refuses_anything_but_true_or_false(monkeypatch):
@@ -138,3 +140,32 @@ def test_production_static_files_are_hashed_and_compressed(tmp_path):
             tmp_path.joinpath(name).parent.glob(Path(name).stem + ".*" + Path(name).suffix)
         )
         assert hashed.with_name(hashed.name + ".gz").exists(), f"{hashed.name} is not compressed"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_redis_url_puts_the_cache_and_sessions_on_redis():
+    import redis
+
+    server = RedisServer().start()
+    try:
+        # The test database (migrated) through DATABASE_URL: sessions are also stored there.
+        test_database = connection.settings_dict["NAME"]
+        env = {**os.environ, "REDIS_URL": server.url, "DATABASE_URL": database_url(test_database)}
+        script = (
+            "from django.conf import settings; from django.core.cache import cache;"
+            "from django.contrib.sessions.backends.cached_db import SessionStore;"
+            "cache.set('greeting', 'hello', 60);"
+            "session = SessionStore(); session['theme'] = 'dark'; session.create();"
+            "print(settings.SESSION_ENGINE, cache.get('greeting'), session.session_key)"
+        )
+        result = run_manage("shell", "-v0", "-c", script, env=env)
+        assert result.returncode == 0, result.stderr
+        engine, greeting, session_key = result.stdout.split()
+        assert engine == "django.contrib.sessions.backends.cached_db"
+        assert greeting == "hello"
+        keys = {key.decode() for key in redis.Redis.from_url(server.url).keys("*")}
+        assert any(key.endswith(":greeting") for key in keys)
+        assert any(session_key in key for key in keys)
+    finally:
+        server.stop()

@@ -5,16 +5,18 @@ from __future__ import annotations
 import io
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from PIL import Image
 
+from config.services import s3_storage
 from gallery.models import File
 from tests.factories import make_artwork
+from tests.servers import free_ports
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +129,31 @@ def test_files_over_the_size_cap_are_refused(owner, settings):
     with pytest.raises(ValidationError) as caught:
         make_file(owner, big)
     assert "larger than 1 MB" in " ".join(caught.value.message_dict["file"])
+
+
+def bucket_keys(s3) -> set[str]:
+    listing = s3.list_objects_v2(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
+    return {item["Key"] for item in listing.get("Contents", [])}
+
+
+def test_a_failed_database_write_leaves_no_object(s3, owner):
+    before = bucket_keys(s3)
+    upload = File(owner=owner, file=ContentFile(png_bytes(), name="x.png"), filename="x.png")
+    upload.mime_type, upload.size = "application/pdf", 10  # refused by a check constraint
+    with pytest.raises(IntegrityError):
+        upload.save()
+    assert not File.objects.exists()
+    assert bucket_keys(s3) == before
+
+
+def test_a_failed_storage_write_leaves_no_row(owner, settings):
+    (dead_port,) = free_ports(1)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": s3_storage(bucket="nowhere", endpoint_url=f"http://127.0.0.1:{dead_port}"),
+    }
+    upload = File(owner=owner, file=ContentFile(png_bytes(), name="x.png"), filename="x.png")
+    upload.mime_type, upload.size = "image/png", 10
+    with pytest.raises(EndpointConnectionError):
+        upload.save()
+    assert not File.objects.exists()
