@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from django.contrib.auth.models import AbstractUser
@@ -109,6 +110,17 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.name or self.username
 
+    @property
+    def initials(self) -> str:
+        words = self.name.split() if self.name.strip() else [self.username]
+        letters = "".join(word[0] for word in words[:2]) if len(words) > 1 else words[0][:2]
+        return letters.upper()
+
+    @property
+    def avatar_hue(self) -> int:
+        """A stable colour for the generated avatar, from the username."""
+        return int(hashlib.sha256(self.username.lower().encode()).hexdigest()[:4], 16) % 360
+
 
 class Theme(models.TextChoices):
     SYSTEM = "system", "Follow the system"
@@ -151,6 +163,17 @@ class UserSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Settings of {self.user}"
+
+    @classmethod
+    def for_user(cls, user: User) -> UserSettings:
+        """The user's settings, created with the defaults on first use (cached on the
+        user object for the rest of the request)."""
+        try:
+            return user.settings
+        except cls.DoesNotExist:
+            settings, _ = cls.objects.get_or_create(user=user)
+            user.settings = settings
+            return settings
 
 
 class ApiKey(models.Model):

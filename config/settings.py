@@ -47,6 +47,12 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    # Switched on per site from the admin (Social applications): no code change needed.
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.google",
     "accounts",
     "gallery",
 ]
@@ -60,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -76,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gallery.context_processors.site",
+                "accounts.context_processors.theme",
             ],
         },
     },
@@ -123,7 +131,54 @@ if REDIS_URL:
 
 # --- Accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+# mandatory: no sign-in until the address is confirmed. Development defaults to
+# optional so that a local sign-up works without reading the console.
+ACCOUNT_EMAIL_VERIFICATION = env_str(
+    "ACCOUNT_EMAIL_VERIFICATION", "optional" if DEBUG else "mandatory"
+)
+if ACCOUNT_EMAIL_VERIFICATION not in {"mandatory", "optional", "none"}:
+    raise ImproperlyConfigured("ACCOUNT_EMAIL_VERIFICATION must be mandatory, optional or none.")
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Names that would clash with site paths or impersonate the site.
+ACCOUNT_USERNAME_BLACKLIST = [
+    "admin", "administrator", "accounts", "api", "settings", "studio", "staff", "support",
+    "root", "system", "asciigallery", "healthz", "static", "media", "oembed",
+]  # fmt: skip
+# allauth's rate limits (login failures, sign-ups, codes, password resets) are on by
+# default; they count in the cache, so several app servers need REDIS_URL.
+# Social sign-in starts with a POST (allauth's default), never a bare link.
+SOCIALACCOUNT_LOGIN_ON_GET = False
+
+# AI generation choices offered in /settings/ (the studio uses the same lists).
+AI_PROVIDERS = env_list(
+    "AI_PROVIDERS", ["procedural", "openrouter", "openai", "anthropic", "google"]
+)
+AI_MODELS = env_list(
+    "AI_MODELS",
+    [
+        "openai/gpt-4o-mini",
+        "openai/gpt-4.1",
+        "anthropic/claude-sonnet-4",
+        "anthropic/claude-3.5-haiku",
+        "google/gemini-2.5-flash",
+        "meta-llama/llama-3.3-70b-instruct",
+    ],
+)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -10,7 +10,9 @@ admin.site.site_title = "asciigallery admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     path("healthz", gallery_views.healthz, name="healthz"),
+    path("", include("accounts.urls")),
     path("", include("gallery.urls")),
 ]
 

@@ -83,6 +83,9 @@ class ArtworkQuerySet(models.QuerySet):
             card_frame_count=JsonbArrayLength("frames"),
         )
 
+    def total_likes(self) -> int:
+        return self.aggregate(total=models.Sum("likes_count"))["total"] or 0
+
     def visible_to(self, user) -> ArtworkQuerySet:
         """Everything `user` may open by its direct URL."""
         if user.is_authenticated and user.is_staff:
@@ -260,6 +263,15 @@ class CollectionQuerySet(models.QuerySet):
     def listed(self) -> CollectionQuerySet:
         return self.filter(visibility=Collection.Visibility.PUBLIC)
 
+    def with_public_counts(self) -> CollectionQuerySet:
+        """`public_count`: how many of the items are public artworks, the only number
+        that may be shown to everyone."""
+        return self.annotate(
+            public_count=models.Count(
+                "items", filter=Q(items__artwork__visibility=Visibility.PUBLIC)
+            )
+        )
+
     def visible_to(self, user) -> CollectionQuerySet:
         if user.is_authenticated and user.is_staff:
             return self.all()
@@ -436,7 +448,8 @@ class Generation(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        # The log holds the user's prompts: it goes with the account.
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="generations",

@@ -1,0 +1,135 @@
+"""Settings pages, API keys, account deletion and public profiles."""
+
+from __future__ import annotations
+
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts.forms import ApiKeyForm, DeleteAccountForm, PreferencesForm, ProfileForm
+from accounts.deletion import delete_account
+from accounts.models import ApiKey, User, UserSettings
+from gallery.models import Artwork, Collection
+
+# Session key holding the id of a key just added, so that the next page shows it once.
+REVEAL_SESSION_KEY = "reveal_api_key"
+
+
+def _render_settings(request, preferences=None, profile=None, status=200) -> HttpResponse:
+    user_settings = UserSettings.for_user(request.user)
+    context = {
+        "preferences_form": preferences or PreferencesForm(instance=user_settings),
+        "profile_form": profile or ProfileForm(instance=request.user),
+        "section": "preferences",
+    }
+    return render(request, "accounts/settings.html", context, status=status)
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _render_settings(request)
+    form = PreferencesForm(request.POST, instance=UserSettings.for_user(request.user))
+    if not form.is_valid():
+        return _render_settings(request, preferences=form, status=400)
+    form.save()
+    messages.success(request, "Settings saved.")
+    return redirect("accounts:settings")
+
+
+@login_required
+@require_POST
+def profile_update(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST, instance=request.user)
+    if not form.is_valid():
+        return _render_settings(request, profile=form, status=400)
+    form.save()
+    messages.success(request, "Profile saved.")
+    return redirect("accounts:settings")
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters("key")
+def api_keys(request: HttpRequest) -> HttpResponse:
+    form = ApiKeyForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            api_key = form.save()
+            request.session[REVEAL_SESSION_KEY] = api_key.pk
+            messages.success(request, f"Key “{api_key.name}” added.")
+            return redirect("accounts:api_keys")
+        status = 400
+    else:
+        status = 200
+    # The plaintext is shown on the one page view right after adding, never again.
+    revealed = None
+    reveal_pk = request.session.pop(REVEAL_SESSION_KEY, None)
+    if reveal_pk is not None:
+        revealed = request.user.api_keys.filter(pk=reveal_pk).first()
+    context = {
+        "form": form,
+        "keys": request.user.api_keys.defer("key"),
+        "revealed": revealed,
+        "section": "api_keys",
+    }
+    return render(request, "accounts/api_keys.html", context, status=status)
+
+
+@login_required
+@require_POST
+def api_key_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    api_key = get_object_or_404(ApiKey.objects.defer("key"), pk=pk, user=request.user)
+    api_key.delete()
+    messages.success(request, f"Key “{api_key.name}” deleted.")
+    return redirect("accounts:api_keys")
+
+
+@never_cache
+@login_required
+@reauthentication_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Deleting needs a fresh password or emailed code (allauth reauthentication),
+    then the username typed out."""
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        delete_account(user)
+        messages.success(request, "Your account and everything in it have been deleted.")
+        return redirect("gallery:home")
+    status = 400 if request.method == "POST" else 200
+    counts = {
+        "artworks": request.user.artworks.count(),
+        "collections": request.user.collections.count(),
+        "files": request.user.files.count(),
+    }
+    context = {"form": form, "counts": counts, "section": "delete"}
+    return render(request, "accounts/delete.html", context, status=status)
+
+
+@require_safe
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    owner = get_object_or_404(User, username__iexact=username, is_active=True)
+    if owner.username != username:
+        return redirect("accounts:profile", username=owner.username, permanent=True)
+    artworks = owner.artworks.listed().as_cards().select_related("owner")
+    page = Paginator(artworks, 24).get_page(request.GET.get("page"))
+    collections = (
+        Collection.objects.listed().filter(owner=owner).with_public_counts().order_by("-created_at")
+    )
+    context = {
+        "profile_user": owner,
+        "page": page,
+        "collections": collections,
+        "artwork_count": page.paginator.count,
+        "total_likes": Artwork.objects.listed().filter(owner=owner).total_likes(),
+    }
+    return render(request, "accounts/profile.html", context)
