@@ -13,8 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.forms import ApiKeyForm, DeleteAccountForm, PreferencesForm, ProfileForm
 from accounts.deletion import delete_account
+from accounts.forms import ApiKeyForm, DeleteAccountForm, PreferencesForm, ProfileForm
 from accounts.models import ApiKey, User, UserSettings
 from gallery.models import Artwork, Collection
 

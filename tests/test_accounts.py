@@ -43,7 +43,7 @@ def test_signup_verify_login_logout(csrf_client, settings):
             "username": "ada",
             "password1": PASSWORD,
             "password2": PASSWORD,
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 302
     user = User.objects.get(email="ada@example.com")
@@ -133,7 +133,7 @@ def test_weak_password_is_a_form_error(client, db):
             "username": "newname",
             "password1": "12345678",
             "password2": "12345678",
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 200
     assert "too common" in response.text
