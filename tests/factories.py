@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from itertools import count
 
 from accounts.models import User
@@ -42,3 +43,15 @@ def make_collection(owner: User | None = None, artworks=(), **fields) -> Collect
 
 def make_share(artwork: Artwork | None = None, **fields) -> Share:
     return Share.objects.create(artwork=artwork or make_artwork(), **fields)
+
+
+def sign_in_and_reauthenticate(client, user: User) -> None:
+    """Log `user` in as having just re-entered their password, the way allauth records
+    it, so that pages that ask for it again (account deletion) let them through."""
+    client.force_login(user)
+    session = client.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "email": user.email, "reauthenticated": True}
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
