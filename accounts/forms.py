@@ -57,11 +57,13 @@ class ApiKeyForm(forms.ModelForm):
     class Meta:
         model = ApiKey
         fields = ("name", "provider", "base_url", "key")
+        labels = {"base_url": "Base URL"}
         help_texts = {"base_url": "Only for an OpenAI-compatible server, e.g. https://host/v1"}
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.user = user
+        self.fields["provider"].choices = [("", "Choose a provider"), *Provider.choices]
 
     def clean_key(self) -> str:
         key = self.cleaned_data["key"]
