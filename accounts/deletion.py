@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import User
+from gallery.models import ArtworkView
 
 
 def delete_account(user: User) -> None:
@@ -17,4 +18,6 @@ def delete_account(user: User) -> None:
     from storage once the transaction has committed.
     """
     with transaction.atomic():
+        # View records name the user in a key, not a foreign key.
+        ArtworkView.objects.filter(visitor=f"u:{user.pk}").delete()
         user.delete()

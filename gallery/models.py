@@ -8,16 +8,23 @@ give clear messages) and as check constraints (so no code path can store bad row
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorField,
+)
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import F, Func, Q
+from django.db.models import ExpressionWrapper, F, Func, Q, Value
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Length
+from django.db.models.functions import Length, Power
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -39,6 +46,27 @@ def new_public_id() -> str:
 def new_share_code() -> str:
     """192 random bits, URL-safe (at least 128 are required)."""
     return secrets.token_urlsafe(24)
+
+
+TRENDING_HALF_LIFE_HOURS = 48
+# Control characters that cannot occur in a prompt (frames.py refuses them): safe
+# markers for the search highlights, turned into <mark> after HTML-escaping.
+HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"
+
+
+class AgeInHours(Func):
+    """Hours between a timestamp column and `now`, as a float."""
+
+    template = "(EXTRACT(EPOCH FROM (%%(now)s::timestamptz - %(expressions)s)) / 3600.0)"
+    output_field = models.FloatField()
+
+    def __init__(self, expression, *, now: datetime) -> None:
+        super().__init__(expression)
+        self.now = now
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        return sql.replace("%(now)s", "%s", 1), [self.now, *params]
 
 
 class JsonbArrayLength(Func):
@@ -81,6 +109,44 @@ class ArtworkQuerySet(models.QuerySet):
         return self.defer("frames", "search_vector").annotate(
             card_frame=KeyTextTransform("0", "frames"),
             card_frame_count=JsonbArrayLength("frames"),
+        )
+
+    def trending(self, now: datetime | None = None) -> ArtworkQuerySet:
+        """Ordered by engagement that halves every TRENDING_HALF_LIFE_HOURS:
+
+            score = (3 * likes + views + 1) * 0.5 ^ (age_in_hours / half_life)
+
+        A like weighs three views; the +1 lets a brand-new artwork with no engagement
+        yet still outrank an old one with none. Ties fall back to newest first, then id,
+        so pages never shuffle between requests.
+        """
+        now = now or timezone.now()
+        age_hours = AgeInHours("created_at", now=now)
+        engagement = F("likes_count") * 3 + F("views_count") + 1
+        decay = Power(Value(0.5), age_hours / Value(float(TRENDING_HALF_LIFE_HOURS)))
+        return self.annotate(
+            trending_score=ExpressionWrapper(engagement * decay, output_field=models.FloatField())
+        ).order_by("-trending_score", "-created_at", "-id")
+
+    def search(self, text: str) -> ArtworkQuerySet:
+        """Full-text search in web-search syntax ("quoted phrase", OR, -word), best
+        match first; `search_snippet` is the prompt with the matches between
+        HIGHLIGHT_START and HIGHLIGHT_STOP (made safe HTML by the `highlight` filter)."""
+        query = SearchQuery(text, search_type="websearch", config="english")
+        return (
+            self.filter(search_vector=query)
+            .annotate(
+                search_rank=SearchRank(F("search_vector"), query),
+                search_snippet=SearchHeadline(
+                    "prompt",
+                    query,
+                    config="english",
+                    start_sel=HIGHLIGHT_START,
+                    stop_sel=HIGHLIGHT_STOP,
+                    highlight_all=True,
+                ),
+            )
+            .order_by("-search_rank", "-created_at", "-id")
         )
 
     def total_likes(self) -> int:
@@ -559,6 +625,27 @@ class File(models.Model):
             raise ValidationError({"file": error}) from None
         self.size = upload.size
         self.filename = self.filename or (upload.name or "upload")[:255]
+
+
+class ArtworkView(models.Model):
+    """When a visitor's view of an artwork was last counted: at most once a day each.
+
+    `visitor` is "u:<user id>" for a signed-in user, else a salted hash of the client
+    address and browser, so no tracking cookie is needed and no address is stored.
+    """
+
+    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="view_log")
+    visitor = models.CharField(max_length=64)
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["artwork", "visitor"], name="view_once_per_visitor")
+        ]
+        indexes = [models.Index(fields=["counted_at"], name="view_by_counted")]
+
+    def __str__(self) -> str:
+        return f"{self.visitor} saw {self.artwork_id}"
 
 
 class Like(models.Model):

@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Visibility
 from gallery.health import PROBES
-from gallery.models import Artwork, Collection
+from gallery import engagement
+from gallery.models import Artwork, Collection, Like
 
 logger = logging.getLogger(__name__)
 
@@ -30,20 +33,79 @@ def _get_collection_for_viewer(request: HttpRequest, public_id: str) -> Collecti
     return get_object_or_404(collections, public_id=public_id)
 
 
+TABS = {
+    "latest": "Latest",
+    "trending": "Trending",
+    "featured": "Featured",
+}
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    artworks = Artwork.objects.listed().as_cards().select_related("owner")
+    """The gallery: Latest, Trending or Featured public artworks, optionally searched."""
+    query = request.GET.get("q", "").strip()[:200]
+    tab = request.GET.get("tab", "")
+    if tab not in TABS:
+        tab = "" if query else "latest"  # a search defaults to best match first
+    artworks = Artwork.objects.listed()
+    if query:
+        artworks = artworks.search(query)
+    if tab == "latest":
+        artworks = artworks.order_by("-created_at", "-id")
+    elif tab == "trending":
+        artworks = artworks.trending()
+    elif tab == "featured":
+        artworks = artworks.filter(featured=True).order_by("-created_at", "-id")
+    artworks = artworks.as_cards().select_related("owner")
     page = Paginator(artworks, CARDS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "gallery/home.html", {"page": page})
+    context = {"page": page, "query": query, "tab": tab, "tabs": TABS}
+    return render(request, "gallery/home.html", context)
 
 
 @require_safe
 def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
     art = _get_artwork_for_viewer(request, public_id)
-    response = render(request, "gallery/artwork.html", {"artwork": art})
+    if engagement.count_view(art, engagement.visitor_key(request)):
+        art.views_count += 1
+    liked = (
+        request.user.is_authenticated
+        and Like.objects.filter(user=request.user, artwork=art).exists()
+    )
+    collections = (
+        Collection.objects.listed()
+        .filter(items__artwork=art)
+        .select_related("owner")
+        .order_by("name")
+    )
+    more = (
+        Artwork.objects.listed()
+        .filter(owner=art.owner_id)
+        .exclude(pk=art.pk)
+        .as_cards()
+        .select_related("owner")[:4]
+    )
+    context = {"artwork": art, "liked": liked, "collections": collections, "more": more}
+    response = render(request, "gallery/artwork.html", context)
     if art.visibility != Visibility.PUBLIC:
         response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@require_POST
+def like(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Like or unlike (the form says which, so a double submit cannot flip it back)."""
+    if not request.user.is_authenticated:
+        # Back to the artwork after logging in; the visitor then presses Like again.
+        return redirect_to_login(reverse("gallery:artwork", args=[public_id]))
+    art = _get_artwork_for_viewer(request, public_id)
+    action = request.POST.get("action")
+    if action == "like":
+        engagement.like(request.user, art)
+    elif action == "unlike":
+        engagement.unlike(request.user, art)
+    else:
+        return HttpResponseBadRequest("action must be like or unlike")
+    return redirect(art)
 
 
 @require_safe

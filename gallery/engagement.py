@@ -1,0 +1,75 @@
+"""Likes and view counts: each change is one atomic statement pair in the database,
+so concurrent requests (any number of app servers) can never double count."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from gallery.models import Artwork
+
+VIEW_WINDOW = timedelta(hours=24)
+
+
+def like(user, artwork: Artwork) -> bool:
+    """Like `artwork` as `user`; True if this call added the like."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        # ON CONFLICT: a second like, even one racing this one, inserts nothing.
+        cursor.execute(
+            "INSERT INTO gallery_like (user_id, artwork_id, created_at) VALUES (%s, %s, now())"
+            " ON CONFLICT (user_id, artwork_id) DO NOTHING RETURNING id",
+            [user.pk, artwork.pk],
+        )
+        added = cursor.fetchone() is not None
+        if added:
+            Artwork.objects.filter(pk=artwork.pk).update(likes_count=F("likes_count") + 1)
+    return added
+
+
+def unlike(user, artwork: Artwork) -> bool:
+    """Remove `user`'s like; True if this call removed it."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        # DELETE ... RETURNING: of two racing unlikes only one sees the row go.
+        cursor.execute(
+            "DELETE FROM gallery_like WHERE user_id = %s AND artwork_id = %s RETURNING id",
+            [user.pk, artwork.pk],
+        )
+        removed = cursor.fetchone() is not None
+        if removed:
+            Artwork.objects.filter(pk=artwork.pk, likes_count__gt=0).update(
+                likes_count=F("likes_count") - 1
+            )
+    return removed
+
+
+def visitor_key(request: HttpRequest) -> str:
+    """Who is looking, for counting views: the user, else a salted hash of the
+    client address and browser (nothing reversible is stored)."""
+    if request.user.is_authenticated:
+        return f"u:{request.user.pk}"
+    address = request.META.get("REMOTE_ADDR", "")
+    agent = request.META.get("HTTP_USER_AGENT", "")[:300]
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}|{address}|{agent}".encode()).hexdigest()
+    return f"a:{digest[:40]}"
+
+
+def count_view(artwork: Artwork, visitor: str) -> bool:
+    """Count a view unless this visitor's last counted view is under 24 hours old."""
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO gallery_artworkview (artwork_id, visitor, counted_at) VALUES (%s, %s, %s)"
+            " ON CONFLICT (artwork_id, visitor) DO UPDATE SET counted_at = EXCLUDED.counted_at"
+            " WHERE gallery_artworkview.counted_at <= %s RETURNING id",
+            [artwork.pk, visitor, now, now - VIEW_WINDOW],
+        )
+        counted = cursor.fetchone() is not None
+        if counted:
+            Artwork.objects.filter(pk=artwork.pk).update(views_count=F("views_count") + 1)
+    return counted

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from gallery.models import HIGHLIGHT_START, HIGHLIGHT_STOP
+
+register = template.Library()
+
+
+@register.filter
+def highlight(snippet: str) -> SafeString:
+    """A search snippet as safe HTML: the text escaped, the matches in <mark>."""
+    html = escape(snippet).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
+    return mark_safe(html)  # noqa: S308 (escaped above; only our own tags are added)
+
+
+@register.simple_tag(takes_context=True)
+def query_string(context, **changes) -> str:
+    """The current query string with `changes` applied (None removes a key), e.g. for
+    pagination links that keep the search and the tab."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    return mapping.get(key, "")
