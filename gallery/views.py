@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from django.core.paginator import Paginator
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,8 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Visibility
-from gallery.health import PROBES
 from gallery import engagement
+from gallery.health import PROBES
 from gallery.models import Artwork, Collection, Like
 
 logger = logging.getLogger(__name__)
