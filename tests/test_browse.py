@@ -1,0 +1,189 @@
+"""The gallery's lists: tabs, search, trending, featured, and what they never show."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from gallery.models import Artwork
+from tests.factories import make_artwork, make_collection
+
+pytestmark = pytest.mark.django_db
+
+
+def listed_prompts(client, **params) -> list[str]:
+    """The prompts of the cards on the gallery page, in order."""
+    response = client.get(reverse("gallery:home"), params)
+    assert response.status_code == 200
+    return [artwork.prompt for artwork in response.context["page"].object_list]
+
+
+@pytest.fixture
+def ladder(owner):
+    """One artwork of each visibility, all matching the same search."""
+    return {
+        visibility: make_artwork(
+            owner, prompt=f"{visibility} lantern", visibility=visibility, featured=False
+        )
+        for visibility in ("public", "unlisted", "private")
+    }
+
+
+@pytest.mark.parametrize("viewer", [None, "other_user", "owner", "staff_user"])
+@pytest.mark.parametrize("tab", ["latest", "trending", "featured"])
+def test_lists_show_only_public_artworks_to_everyone(client, request, ladder, viewer, tab):
+    Artwork.objects.update(featured=True)  # even a featured private one stays hidden
+    if viewer:
+        client.force_login(request.getfixturevalue(viewer))
+    assert listed_prompts(client, tab=tab) == ["public lantern"]
+    assert listed_prompts(client, tab=tab, q="lantern") == ["public lantern"]
+    assert listed_prompts(client, q="lantern") == ["public lantern"]
+
+
+def test_search_ranks_prompt_matches_above_frame_text_matches(client, owner):
+    in_frames = make_artwork(
+        owner, prompt="a quiet sign", frames=["OPEN LIGHTHOUSE"], width=15, height=1
+    )
+    in_prompt = make_artwork(owner, prompt="lighthouse at dusk")
+    make_artwork(owner, prompt="nothing to see")
+    # Make the frame match the newest, so only ranking can put the prompt match first.
+    Artwork.objects.filter(pk=in_frames.pk).update(created_at=timezone.now() + timedelta(days=1))
+    assert listed_prompts(client, q="lighthouse") == [in_prompt.prompt, in_frames.prompt]
+
+
+def test_search_understands_web_search_syntax(client, owner):
+    for prompt in ("red fox in snow", "red fox at night", "fox and rabbit", "night train"):
+        make_artwork(owner, prompt=prompt)
+    assert set(listed_prompts(client, q='"red fox"')) == {"red fox in snow", "red fox at night"}
+    assert set(listed_prompts(client, q="fox -night")) == {"red fox in snow", "fox and rabbit"}
+    assert set(listed_prompts(client, q="rabbit OR train")) == {"fox and rabbit", "night train"}
+
+
+def test_search_highlights_matches_and_escapes_the_prompt(client, owner):
+    make_artwork(owner, prompt="<script>alert(1)</script> comet tail")
+    page = client.get(reverse("gallery:home"), {"q": "comet"}).text
+    assert "<mark>comet</mark>" in page
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["'", '"', "-", "OR", "&|!():*", "\\", "a" * 500, "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ✨", "the", "%", "NULL"],
+)
+def test_odd_queries_answer_normally(client, owner, query):
+    make_artwork(owner, prompt="plain comet")
+    response = client.get(reverse("gallery:home"), {"q": query})
+    assert response.status_code == 200
+
+
+def test_no_results_page(client, owner):
+    make_artwork(owner, prompt="plain comet")
+    page = client.get(reverse("gallery:home"), {"q": "zebra"}).text
+    assert "No public artworks match “zebra”" in page
+
+
+def test_search_works_with_the_tabs(client, owner):
+    old = make_artwork(owner, prompt="old comet", featured=True)
+    new = make_artwork(owner, prompt="new comet")
+    Artwork.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
+    assert listed_prompts(client, q="comet", tab="latest") == [new.prompt, old.prompt]
+    assert listed_prompts(client, q="comet", tab="featured") == [old.prompt]
+
+
+def test_trending_weighs_engagement_against_age(client, owner):
+    now = timezone.now()
+
+    def aged(prompt: str, hours: float, likes: int = 0, views: int = 0) -> Artwork:
+        artwork = make_artwork(owner, prompt=prompt)
+        Artwork.objects.filter(pk=artwork.pk).update(
+            created_at=now - timedelta(hours=hours), likes_count=likes, views_count=views
+        )
+        return artwork
+
+    aged("old classic", hours=24 * 30, likes=500, views=5000)  # a month old: decayed away
+    aged("hot today", hours=3, likes=20, views=100)
+    aged("warm yesterday", hours=26, likes=20, views=100)
+    aged("quiet new", hours=1)
+    aged("quiet old", hours=50)
+    order = [artwork.prompt for artwork in Artwork.objects.listed().trending(now=now)]
+    assert order == ["hot today", "warm yesterday", "quiet new", "quiet old", "old classic"]
+    assert listed_prompts(client, tab="trending")[:2] == ["hot today", "warm yesterday"]
+
+
+def test_trending_order_is_stable_for_ties(owner):
+    now = timezone.now()
+    artworks = [make_artwork(owner, prompt=f"tie {n}") for n in range(5)]
+    Artwork.objects.update(created_at=now - timedelta(hours=5))
+    first = list(Artwork.objects.listed().trending(now=now).values_list("pk", flat=True))
+    again = list(Artwork.objects.listed().trending(now=now).values_list("pk", flat=True))
+    assert first == again == sorted((a.pk for a in artworks), reverse=True)
+
+
+def test_featured_tab_shows_only_featured_public_artworks(client, owner):
+    make_artwork(owner, prompt="featured public", featured=True)
+    make_artwork(owner, prompt="plain public")
+    make_artwork(owner, prompt="featured unlisted", featured=True, visibility="unlisted")
+    assert listed_prompts(client, tab="featured") == ["featured public"]
+
+
+def test_featured_empty_state(client, owner):
+    make_artwork(owner, prompt="plain public")
+    assert "Nothing is featured right now" in client.get("/", {"tab": "featured"}).text
+
+
+def test_unknown_tab_falls_back_to_latest(client, owner):
+    make_artwork(owner, prompt="plain public")
+    assert listed_prompts(client, tab="<script>") == ["plain public"]
+
+
+def test_pagination_keeps_the_search_and_tab(client, owner):
+    for number in range(26):
+        make_artwork(owner, prompt=f"comet number {number}")
+    page = client.get("/", {"q": "comet", "tab": "latest"}).text
+    assert 'href="?q=comet&amp;tab=latest&amp;page=2"' in page
+
+
+# --- Query budgets: a page's query count does not grow with what it shows ------------
+
+
+def queries_per_page(client, urls) -> dict[str, int]:
+    counts = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts[url] = len(captured)
+    return counts
+
+
+def test_query_counts_are_the_same_for_3_and_24_items(client, owner, other_user):
+    artworks = [make_artwork(owner, prompt=f"comet {n}", featured=True) for n in range(3)]
+    collection = make_collection(owner, artworks=artworks, name="Shelf")
+    make_collection(owner, artworks=artworks[:1], name="Second shelf")
+    target = artworks[0]
+    urls = [
+        "/",
+        "/?q=comet",
+        "/?tab=trending",
+        "/?tab=featured",
+        collection.get_absolute_url(),
+        "/u/owner/",
+        target.get_absolute_url(),
+    ]
+    client.force_login(other_user)
+    queries_per_page(client, urls)  # first visit counts the artwork view: warm up
+    with_three = queries_per_page(client, urls)
+
+    for n in range(3, 24):
+        artwork = make_artwork(owner, prompt=f"comet {n}", featured=True)
+        collection.append(artwork)
+        make_collection(owner, artworks=[artwork, target], name=f"Shelf {n}")
+    with_twenty_four = queries_per_page(client, urls)
+
+    assert with_twenty_four == with_three
+    assert max(with_three.values()) <= 10, with_three

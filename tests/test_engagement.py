@@ -1,0 +1,172 @@
+"""Likes and views: counted exactly, even when requests race."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from gallery.models import Artwork, ArtworkView, Like
+from tests.factories import make_artwork
+
+
+def like_url(artwork) -> str:
+    return reverse("gallery:like", args=[artwork.public_id])
+
+
+def likes_of(artwork) -> tuple[int, int]:
+    artwork.refresh_from_db()
+    return artwork.likes_count, Like.objects.filter(artwork=artwork).count()
+
+
+@pytest.mark.django_db
+def test_like_then_unlike(client, owner, other_user):
+    artwork = make_artwork(owner)
+    client.force_login(other_user)
+    response = client.post(like_url(artwork), {"action": "like"})
+    assert response.status_code == 302 and response["Location"] == artwork.get_absolute_url()
+    assert likes_of(artwork) == (1, 1)
+    page = client.get(artwork.get_absolute_url()).text
+    assert 'aria-pressed="true"' in page and "Liked · 1" in page
+    client.post(like_url(artwork), {"action": "unlike"})
+    assert likes_of(artwork) == (0, 0)
+    assert "Like · 0" in client.get(artwork.get_absolute_url()).text
+
+
+@pytest.mark.django_db
+def test_liking_twice_counts_once(client, owner, other_user):
+    artwork = make_artwork(owner)
+    client.force_login(other_user)
+    client.post(like_url(artwork), {"action": "like"})
+    client.post(like_url(artwork), {"action": "like"})  # a double submit
+    assert likes_of(artwork) == (1, 1)
+    client.post(like_url(artwork), {"action": "unlike"})
+    client.post(like_url(artwork), {"action": "unlike"})
+    assert likes_of(artwork) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_log_in_and_back(client, owner):
+    artwork = make_artwork(owner)
+    response = client.post(like_url(artwork), {"action": "like"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next={artwork.get_absolute_url()}"
+    assert likes_of(artwork) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_liking_follows_visibility(client, owner, other_user):
+    private = make_artwork(owner, visibility="private")
+    client.force_login(other_user)
+    assert client.post(like_url(private), {"action": "like"}).status_code == 404
+    assert client.get(like_url(private)).status_code == 405
+    unlisted = make_artwork(owner, visibility="unlisted")
+    assert client.post(like_url(unlisted), {"action": "like"}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_bad_action_is_a_400(client, owner, other_user):
+    artwork = make_artwork(owner)
+    client.force_login(other_user)
+    assert client.post(like_url(artwork), {"action": "love"}).status_code == 400
+    assert likes_of(artwork) == (0, 0)
+
+
+def run_together(count: int, request) -> list[int]:
+    """Run `request()` in `count` threads released at the same moment."""
+    barrier = threading.Barrier(count)
+    results: list[int] = []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(request())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_likes_by_one_user_count_once(owner, other_user):
+    artwork = make_artwork(owner)
+
+    def like_once():
+        client = Client()
+        client.force_login(other_user)
+        return client.post(like_url(artwork), {"action": "like"}).status_code
+
+    assert run_together(8, like_once) == [302] * 8
+    assert likes_of(artwork) == (1, 1)
+
+    def unlike_once():
+        client = Client()
+        client.force_login(other_user)
+        return client.post(like_url(artwork), {"action": "unlike"}).status_code
+
+    assert run_together(8, unlike_once) == [302] * 8
+    assert likes_of(artwork) == (0, 0)
+
+
+def views_of(artwork) -> int:
+    artwork.refresh_from_db()
+    return artwork.views_count
+
+
+@pytest.mark.django_db
+def test_a_visitor_counts_once_a_day(client, owner):
+    artwork = make_artwork(owner)
+    for _ in range(3):
+        client.get(artwork.get_absolute_url())
+    assert views_of(artwork) == 1
+    # Another browser (or address) is another visitor.
+    Client(HTTP_USER_AGENT="Another browser").get(artwork.get_absolute_url())
+    assert views_of(artwork) == 2
+    # A day later the first visitor counts again.
+    ArtworkView.objects.update(counted_at=timezone.now() - timedelta(hours=24, seconds=1))
+    client.get(artwork.get_absolute_url())
+    assert views_of(artwork) == 3
+
+
+@pytest.mark.django_db
+def test_signed_in_views_count_per_user(client, owner, other_user):
+    artwork = make_artwork(owner)
+    client.force_login(other_user)
+    client.get(artwork.get_absolute_url())
+    client.get(artwork.get_absolute_url())
+    assert views_of(artwork) == 1
+    assert ArtworkView.objects.get().visitor == f"u:{other_user.pk}"
+
+
+@pytest.mark.django_db
+def test_the_page_shows_the_counted_view(client, owner):
+    artwork = make_artwork(owner)
+    page = client.get(artwork.get_absolute_url()).text
+    assert "<dt>Views</dt><dd>1</dd>" in page
+
+
+@pytest.mark.django_db
+def test_no_address_is_stored(client, owner):
+    artwork = make_artwork(owner)
+    client.get(artwork.get_absolute_url(), REMOTE_ADDR="203.0.113.9")
+    assert "203.0.113.9" not in ArtworkView.objects.get().visitor
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_first_views_count_once(owner):
+    artwork = make_artwork(owner)
+    assert (
+        run_together(8, lambda: Client().get(artwork.get_absolute_url()).status_code) == [200] * 8
+    )
+    assert views_of(artwork) == 1
+    assert Artwork.objects.get(pk=artwork.pk).views_count == 1
