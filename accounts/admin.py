@@ -103,6 +103,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
     fields = ("user", "name", "provider", "base_url", "masked", "new_key", "created_at")
     readonly_fields = ("masked", "created_at")
 
+    def get_queryset(self, request):
+        # last4 is enough to list keys: never decrypt (one bad row must not break the list).
+        return super().get_queryset(request).defer("key")
+
     @admin.display(description="current key")
     def masked(self, obj: ApiKey) -> str:
         return obj.masked if obj.pk else "—"

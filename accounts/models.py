@@ -92,10 +92,17 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
-            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_ci_unique",
+                violation_error_message="A user with this email address already exists.",
+            ),
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_username_ci_unique",
+                violation_error_message="That username is taken.",
+            ),
         ]
-        indexes = [models.Index(fields=["external_id"], name="user_by_external_id")]
 
     def __str__(self) -> str:
         return self.email
@@ -208,7 +215,8 @@ class ApiKey(models.Model):
         return f"{self.name} ({self.get_provider_display()}, {self.masked})"
 
     def save(self, *args, **kwargs) -> None:
-        self.last4 = (self.key or "")[-4:]
+        if "key" not in self.get_deferred_fields():
+            self.last4 = (self.key or "")[-4:]
         super().save(*args, **kwargs)
 
     @property

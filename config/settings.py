@@ -24,16 +24,23 @@ DATA_DIR = Path(env_str("DATA_DIR") or BASE_DIR / ".data")
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
-SECRET_KEY = env_str("DJANGO_SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false.")
-    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
-
 _LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", _LOCAL_HOSTS if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is false.")
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false.")
+    if set(ALLOWED_HOSTS) - set(_LOCAL_HOSTS):
+        # A forgotten DJANGO_DEBUG=false on a real host would sign sessions (and derive
+        # the API-key encryption key) with a secret that is in the repository.
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set when the site answers for other hosts than"
+            " this machine (DJANGO_ALLOWED_HOSTS)."
+        )
+    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env_str("SITE_NAME", "asciigallery")
 
@@ -102,6 +109,13 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
         )
     }
+    # Fail fast (and let /healthz answer) when the server is unreachable.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+elif not DEBUG:
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set when DJANGO_DEBUG is false: the embedded database lives"
+        " on this machine's disk and is not shared between app servers."
+    )
 else:
     from config.localdb import exit_cleanly_on_sigterm
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
@@ -18,6 +19,9 @@ from gallery.models import (
     Like,
     Share,
 )
+
+# Up to 500 frames and a tsvector per artwork: never loaded for a list of related rows.
+ARTWORK_HEAVY_FIELDS = ("artwork__frames", "artwork__search_vector")
 
 
 def _short(text: str, length: int = 60) -> str:
@@ -43,13 +47,19 @@ class FileInline(admin.TabularInline):
     readonly_fields = fields
     show_change_link = True
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("owner")
+
     def has_add_permission(self, request, obj=None) -> bool:
         # Files arrive through uploads, which sniff and size-check them.
         return False
 
 
 def _set_visibility(modeladmin, request, queryset: QuerySet, visibility: str) -> None:
-    changed = queryset.exclude(visibility=visibility).update(visibility=visibility)
+    changes = {"visibility": visibility, "updated_at": timezone.now()}
+    if visibility != Visibility.PUBLIC:
+        changes["featured"] = False  # only public artworks may be featured
+    changed = queryset.exclude(visibility=visibility).update(**changes)
     label = Visibility(visibility).label.lower()
     modeladmin.message_user(request, f"{changed} artwork(s) made {label}.", messages.SUCCESS)
 
@@ -125,9 +135,15 @@ class ArtworkAdmin(admin.ModelAdmin):
             obj.first_frame,
         )
 
-    @admin.action(description="Feature the selected artworks (public ones only)")
+    @admin.action(
+        description="Feature the selected artworks (public ones only)", permissions=["change"]
+    )
     def feature(self, request, queryset: QuerySet) -> None:
-        changed = queryset.listed().filter(featured=False).update(featured=True)
+        changed = (
+            queryset.listed()
+            .filter(featured=False)
+            .update(featured=True, updated_at=timezone.now())
+        )
         skipped = queryset.exclude(visibility=Visibility.PUBLIC).count()
         self.message_user(request, f"{changed} artwork(s) featured.", messages.SUCCESS)
         if skipped:
@@ -137,20 +153,20 @@ class ArtworkAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    @admin.action(description="Unfeature the selected artworks")
+    @admin.action(description="Unfeature the selected artworks", permissions=["change"])
     def unfeature(self, request, queryset: QuerySet) -> None:
-        changed = queryset.filter(featured=True).update(featured=False)
+        changed = queryset.filter(featured=True).update(featured=False, updated_at=timezone.now())
         self.message_user(request, f"{changed} artwork(s) unfeatured.", messages.SUCCESS)
 
-    @admin.action(description="Make the selected artworks public")
+    @admin.action(description="Make the selected artworks public", permissions=["change"])
     def make_public(self, request, queryset: QuerySet) -> None:
         _set_visibility(self, request, queryset, Visibility.PUBLIC)
 
-    @admin.action(description="Make the selected artworks unlisted")
+    @admin.action(description="Make the selected artworks unlisted", permissions=["change"])
     def make_unlisted(self, request, queryset: QuerySet) -> None:
         _set_visibility(self, request, queryset, Visibility.UNLISTED)
 
-    @admin.action(description="Make the selected artworks private")
+    @admin.action(description="Make the selected artworks private", permissions=["change"])
     def make_private(self, request, queryset: QuerySet) -> None:
         _set_visibility(self, request, queryset, Visibility.PRIVATE)
 
@@ -164,13 +180,20 @@ class ArtworkEmbeddingAdmin(admin.ModelAdmin):
     list_select_related = ("artwork",)
     readonly_fields = ("created_at",)
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).defer(*ARTWORK_HEAVY_FIELDS)
+        if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
+            queryset = queryset.defer("embedding")  # 1536 numbers a row, not shown
+        return queryset
+
 
 class CollectionItemInline(admin.TabularInline):
     model = CollectionItem
     extra = 0
     fields = ("position", "artwork", "added_at")
     readonly_fields = ("added_at",)
-    autocomplete_fields = ("artwork",)
+    # A raw id, not a select: rendering each row's choice would load its frames.
+    raw_id_fields = ("artwork",)
     ordering = ("position",)
 
 
@@ -228,6 +251,9 @@ class ShareAdmin(admin.ModelAdmin):
     readonly_fields = ("code", "status", "view_count", "revoked_at", "created_at")
     actions = ["revoke"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer(*ARTWORK_HEAVY_FIELDS)
+
     @admin.display(description="code")
     def short_code(self, obj: Share) -> str:
         return f"{obj.code[:10]}…"
@@ -236,7 +262,7 @@ class ShareAdmin(admin.ModelAdmin):
     def status(self, obj: Share) -> str:
         return obj.get_status_display() if obj.pk else "—"
 
-    @admin.action(description="Revoke the selected share links")
+    @admin.action(description="Revoke the selected share links", permissions=["change"])
     def revoke(self, request, queryset: QuerySet) -> None:
         changed = queryset.revoke()
         self.message_user(request, f"{changed} share link(s) revoked.", messages.SUCCESS)
@@ -273,14 +299,30 @@ class FileAdmin(admin.ModelAdmin):
     search_fields = ("filename", "file", "owner__email", "artwork__public_id")
     autocomplete_fields = ("owner", "artwork")
     list_select_related = ("owner", "artwork")
-    readonly_fields = ("mime_type", "size", "created_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer(*ARTWORK_HEAVY_FIELDS)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A stored file is never replaced in place: delete the row and upload anew,
+        # so that no object is left in storage without its row.
+        if obj is not None:
+            return ("file", "mime_type", "size", "created_at")
+        return ("mime_type", "size", "created_at")
 
 
 @admin.register(Like)
 class LikeAdmin(admin.ModelAdmin):
+    """Likes can be added or removed (counters follow), not moved between artworks."""
+
     list_display = ("user", "artwork", "created_at")
     list_filter = ("created_at",)
     search_fields = ("user__email", "artwork__prompt", "artwork__public_id")
     autocomplete_fields = ("user", "artwork")
     list_select_related = ("user", "artwork")
-    readonly_fields = ("created_at",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer(*ARTWORK_HEAVY_FIELDS)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "artwork", "created_at") if obj else ("created_at",)

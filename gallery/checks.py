@@ -51,11 +51,11 @@ def check_debug_on_public_host(app_configs, **kwargs) -> list[checks.CheckMessag
     public = [host for host in settings.ALLOWED_HOSTS if host not in LOCAL_HOSTS]
     if settings.DEBUG and public:
         return [
-            checks.Warning(
+            checks.Error(
                 f"DEBUG is on while the site answers for {', '.join(public)}: error pages"
                 " would show code and settings to anyone.",
                 hint="Set DJANGO_DEBUG=false for any host reachable by others.",
-                id="gallery.W002",
+                id="gallery.E003",
             )
         ]
     return []

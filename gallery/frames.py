@@ -101,13 +101,13 @@ def validate_frames(frames: object, width: int, height: int) -> None:
 
 
 def validate_size(width: object, height: object) -> None:
-    for label, value, low, high in (
-        ("Width", width, MIN_WIDTH, MAX_WIDTH),
-        ("Height", height, MIN_HEIGHT, MAX_HEIGHT),
+    for name, value, low, high in (
+        ("width", width, MIN_WIDTH, MAX_WIDTH),
+        ("height", height, MIN_HEIGHT, MAX_HEIGHT),
     ):
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise ValidationError(
                 "%(label)s must be a whole number from %(low)d to %(high)d characters.",
-                code="size_out_of_range",
-                params={"label": label, "low": low, "high": high},
+                code=f"{name}_out_of_range",
+                params={"label": name.capitalize(), "low": low, "high": high},
             )

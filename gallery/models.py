@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import ExpressionWrapper, F, Func, Q, Value
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Length, Power
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -203,11 +203,12 @@ class Artwork(models.Model):
     views_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    # Full-text search: the prompt weighs most (A), the text drawn in the frames less (B).
+    # Full-text search: the prompt weighs most (A), the text drawn in the first frame
+    # less (B). Only the first frame: all 500 could exceed PostgreSQL's 1 MB tsvector.
     search_vector = models.GeneratedField(
         expression=TsvectorConcat(
             SearchVector("prompt", config="english", weight="A"),
-            SetWeight(JsonbStringsToTsvector("frames"), models.Value("B")),
+            SetWeight(JsonbStringsToTsvector(KeyTransform(0, "frames")), models.Value("B")),
         ),
         output_field=SearchVectorField(),
         db_persist=True,
@@ -249,6 +250,11 @@ class Artwork(models.Model):
                 condition=Q(visibility__in=Visibility.values), name="artwork_visibility_valid"
             ),
             models.CheckConstraint(
+                condition=Q(featured=False) | Q(visibility=Visibility.PUBLIC),
+                name="artwork_featured_is_public",
+                violation_error_message="Only public artworks can be featured.",
+            ),
+            models.CheckConstraint(
                 condition=models.lookups.Range(
                     Length("prompt"), (frame_rules.MIN_PROMPT, frame_rules.MAX_PROMPT)
                 ),
@@ -277,7 +283,8 @@ class Artwork(models.Model):
         try:
             frame_rules.validate_frames(self.frames, self.width, self.height)
         except ValidationError as error:
-            errors["width" if error.code == "size_out_of_range" else "frames"] = error
+            field = {"width_out_of_range": "width", "height_out_of_range": "height"}
+            errors[field.get(error.code, "frames")] = error
         if errors:
             raise ValidationError(errors)
 
@@ -300,7 +307,12 @@ class Artwork(models.Model):
 
 
 class ArtworkEmbedding(models.Model):
-    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="embeddings")
+    artwork = models.ForeignKey(
+        Artwork,
+        on_delete=models.CASCADE,
+        related_name="embeddings",
+        db_index=False,  # covered by embedding_one_per_artwork_model
+    )
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
     model = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -400,6 +412,18 @@ class Collection(models.Model):
             return True
         return user.is_authenticated and (user.is_staff or user.pk == self.owner_id)
 
+    def artworks_for(self, user) -> ArtworkQuerySet:
+        """The items `user` may see here, in order. Unlisted artworks are listed only to
+        the collection's owner (and staff): a public collection must not publish an
+        unlisted artwork's secret URL."""
+        if user.is_authenticated and (user.is_staff or user.pk == self.owner_id):
+            artworks = Artwork.objects.visible_to(user)
+        else:
+            artworks = Artwork.objects.listed()
+        return artworks.filter(collection_items__collection=self).order_by(
+            "collection_items__position"
+        )
+
     def append(self, artwork: Artwork) -> CollectionItem:
         """Add `artwork` at the end (no-op if already there)."""
         with transaction.atomic():
@@ -419,7 +443,7 @@ class CollectionItem(models.Model):
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["collection", "position"]
+        ordering = ["collection_id", "position"]
         constraints = [
             models.UniqueConstraint(
                 fields=["collection", "artwork"], name="collectionitem_artwork_once"
@@ -433,7 +457,7 @@ class CollectionItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.position + 1} in {self.collection}"
+        return f"#{self.position + 1}"
 
 
 class ShareQuerySet(models.QuerySet):
@@ -480,6 +504,7 @@ class Share(models.Model):
             models.CheckConstraint(
                 condition=Q(max_views__isnull=True) | Q(max_views__gt=0),
                 name="share_max_views_positive",
+                violation_error_message="A view limit must be at least 1.",
             ),
             models.CheckConstraint(
                 condition=Q(view_count__gte=0)
@@ -494,6 +519,15 @@ class Share(models.Model):
 
     def __str__(self) -> str:
         return f"Share {self.code[:8]}… of {self.artwork_id}"
+
+    def clean(self) -> None:
+        if self.max_views is not None and self.max_views < self.view_count:
+            raise ValidationError(
+                {
+                    "max_views": f"This link has already been viewed {self.view_count} times;"
+                    " the limit cannot be lower."
+                }
+            )
 
     @property
     def status(self) -> str:
@@ -679,7 +713,8 @@ def _delete_stored_object(sender, instance: File, **kwargs) -> None:
     back delete must not lose the object)."""
     if instance.file.name:
         storage, name = instance.file.storage, instance.file.name
-        transaction.on_commit(lambda: storage.delete(name))
+        # robust: a storage hiccup is logged and must not fail a committed deletion.
+        transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
 @receiver(post_save, sender=Like)

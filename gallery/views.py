@@ -111,13 +111,7 @@ def like(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_safe
 def collection(request: HttpRequest, public_id: str) -> HttpResponse:
     coll = _get_collection_for_viewer(request, public_id)
-    items = (
-        Artwork.objects.visible_to(request.user)
-        .filter(collection_items__collection=coll)
-        .as_cards()
-        .select_related("owner")
-        .order_by("collection_items__position")
-    )
+    items = coll.artworks_for(request.user).as_cards().select_related("owner")
     return render(request, "gallery/collection.html", {"collection": coll, "artworks": items})
 
 

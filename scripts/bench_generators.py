@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gallery.generators import SCENES, generate  # noqa: E402
+from gallery.generators import SCENES, generate
 
 
 def main() -> None:

@@ -51,6 +51,40 @@ def test_artwork_constraints_reject_bad_values(values):
     assert rejected_by_database(Artwork.objects.filter(pk=artwork.pk), **values)
 
 
+def test_only_public_artworks_can_be_featured():
+    artwork = make_artwork(featured=True)
+    assert rejected_by_database(Artwork.objects.filter(pk=artwork.pk), visibility="private")
+    unlisted = make_artwork(visibility="unlisted")
+    assert rejected_by_database(Artwork.objects.filter(pk=unlisted.pk), featured=True)
+
+
+def test_api_key_provider_and_name_are_checked():
+    from accounts.models import ApiKey
+
+    owner = make_user()
+    key = ApiKey.objects.create(user=owner, name="main", provider="openai", key="sk-12345678")
+    assert rejected_by_database(ApiKey.objects.filter(pk=key.pk), provider="skynet")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ApiKey.objects.create(user=owner, name="main", provider="google", key="sk-87654321")
+
+
+def test_one_embedding_per_artwork_and_model():
+    from gallery.models import ArtworkEmbedding
+
+    artwork = make_artwork()
+    ArtworkEmbedding.objects.create(artwork=artwork, embedding=[0.0] * 1536, model="m1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ArtworkEmbedding.objects.create(artwork=artwork, embedding=[1.0] * 1536, model="m1")
+    ArtworkEmbedding.objects.create(artwork=artwork, embedding=[1.0] * 1536, model="m2")
+
+
+def test_an_artwork_is_in_a_collection_once():
+    collection, artwork = make_collection(), make_artwork()
+    collection.append(artwork)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CollectionItem.objects.create(collection=collection, artwork=artwork, position=7)
+
+
 def test_artwork_limits_themselves_are_accepted():
     artwork = make_artwork()
     queryset = Artwork.objects.filter(pk=artwork.pk)

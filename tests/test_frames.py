@@ -57,7 +57,7 @@ def test_exactly_500_frames_is_accepted():
 )
 def test_size_out_of_range_is_rejected(width, height, label):
     error = error_of(lambda: frames.validate_frames(["x"], width, height))
-    assert error.code == "size_out_of_range"
+    assert error.code == f"{label.lower()}_out_of_range"
     assert messages(error).startswith(label)
 
 

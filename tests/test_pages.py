@@ -88,14 +88,24 @@ def test_unknown_artwork_is_a_404_page(client, db):
     assert "Nothing here" in response.text
 
 
-def test_collection_shows_only_items_the_viewer_may_see(client, owner, other_user, artworks):
+@pytest.mark.parametrize(
+    ("viewer", "shown"),
+    [
+        (None, {"public"}),
+        ("other_user", {"public"}),
+        ("owner", {"public", "unlisted", "private"}),
+        ("staff_user", {"public", "unlisted", "private"}),
+    ],
+)
+def test_collection_lists_unlisted_and_private_items_only_to_its_owner(
+    client, request, owner, artworks, viewer, shown
+):
     collection = make_collection(owner, artworks=list(artworks.values()), name="Lighthouses")
-    client.force_login(other_user)
+    if viewer:
+        client.force_login(request.getfixturevalue(viewer))
     page = client.get(collection.get_absolute_url()).text
-    assert "a public lighthouse" in page and "a unlisted lighthouse" in page
-    assert "a private lighthouse" not in page
-    client.force_login(owner)
-    assert "a private lighthouse" in client.get(collection.get_absolute_url()).text
+    for visibility in ("public", "unlisted", "private"):
+        assert (f"a {visibility} lighthouse" in page) == (visibility in shown), visibility
 
 
 def test_collection_items_keep_their_order(client, owner):

@@ -23,9 +23,10 @@ def test_env_bool_refuses_anything_but_true_or_false(monkeypatch):
     assert env_bool("FLAG", False) is True
     monkeypatch.setenv("FLAG", "False")
     assert env_bool("FLAG", True) is False
-    monkeypatch.setenv("FLAG", "maybe")
-    with pytest.raises(ImproperlyConfigured, match="FLAG must be true or false"):
-        env_bool("FLAG", True)
+    for unclear in ("maybe", "yes", "1", "off"):
+        monkeypatch.setenv("FLAG", unclear)
+        with pytest.raises(ImproperlyConfigured, match="FLAG must be true or false"):
+            env_bool("FLAG", True)
     monkeypatch.delenv("FLAG")
     assert env_bool("FLAG", True) is True
 
@@ -79,10 +80,10 @@ def test_missing_or_bad_encryption_keys_are_errors(settings):
     assert check_ids(check_encryption_keys(None)) == {"accounts.E002"}
 
 
-def test_debug_on_a_public_host_is_a_warning(settings):
+def test_debug_on_a_public_host_is_an_error(settings):
     settings.DEBUG = True
     settings.ALLOWED_HOSTS = ["127.0.0.1", "gallery.example.org"]
-    assert check_ids(check_debug_on_public_host(None)) == {"gallery.W002"}
+    assert check_ids(check_debug_on_public_host(None)) == {"gallery.E003"}
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
     assert check_debug_on_public_host(None) == []
 
@@ -102,6 +103,8 @@ def production_env(**extra: str) -> dict[str, str]:
         AWS_S3_ENDPOINT_URL="https://s3.example.org",
         AWS_ACCESS_KEY_ID="key",
         AWS_SECRET_ACCESS_KEY="secret",
+        # Never connected to by `check`; a production start needs one.
+        DATABASE_URL="postgresql://gallery:secret@db.example.org:5432/gallery",
     )
     env.update(extra)
     return env
@@ -119,6 +122,21 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", env=production_env(DJANGO_SECRET_KEY=""))
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.slow
+def test_production_refuses_to_start_without_a_database_url():
+    result = run_manage("check", env=production_env(DATABASE_URL=""))
+    assert result.returncode != 0
+    assert "DATABASE_URL must be set" in result.stderr
+
+
+@pytest.mark.slow
+def test_the_development_secret_never_serves_a_public_host():
+    env = production_env(DJANGO_DEBUG="true", DJANGO_SECRET_KEY="", DATABASE_URL="")
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set when the site answers for other hosts" in result.stderr
 
 
 @pytest.mark.slow

