@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # the checkout
 
 
 def run_manage(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -185,3 +185,51 @@ def test_adding_a_non_image_file_in_admin_is_refused(client, superuser, owner):
     assert response.status_code == 200
     assert "not a PNG, JPEG, GIF or WebP image" in response.text
     assert not File.objects.exists()
+
+
+def test_view_only_staff_cannot_run_actions(client, db):
+    from django.contrib.auth.models import Permission
+
+    viewer = make_user(is_staff=True)
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_artwork", "view_share"])
+    )
+    artwork, share = make_artwork(), make_share()
+    client.force_login(viewer)
+    page = client.get(reverse("admin:gallery_artwork_changelist")).text
+    assert "make_private" not in page
+    client.post(
+        reverse("admin:gallery_artwork_changelist"),
+        {"action": "make_private", "_selected_action": [artwork.pk]},
+    )
+    client.post(
+        reverse("admin:gallery_share_changelist"),
+        {"action": "revoke", "_selected_action": [share.pk]},
+    )
+    artwork.refresh_from_db()
+    share.refresh_from_db()
+    assert artwork.visibility == "public"
+    assert share.revoked_at is None
+
+
+def test_lowering_a_share_limit_below_its_views_is_a_form_error(client, superuser):
+    share = make_share(max_views=5)
+    Share.objects.filter(pk=share.pk).update(view_count=3)
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:gallery_share_change", args=[share.pk]),
+        {"artwork": share.artwork.pk, "max_views": 2, "expires_at_0": "", "expires_at_1": ""},
+    )
+    assert response.status_code == 200
+    assert "already been viewed 3 times" in response.text
+    share.refresh_from_db()
+    assert share.max_views == 5
+
+
+def test_a_stored_file_cannot_be_swapped_in_admin(client, superuser, owner):
+    upload = File(owner=owner, file=ContentFile(png_bytes(), name="a.png"))
+    upload.full_clean()
+    upload.save()
+    client.force_login(superuser)
+    page = client.get(reverse("admin:gallery_file_change", args=[upload.pk])).text
+    assert 'type="file"' not in page

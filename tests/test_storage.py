@@ -157,3 +157,13 @@ def test_a_failed_storage_write_leaves_no_row(owner, settings):
     with pytest.raises(EndpointConnectionError):
         upload.save()
     assert not File.objects.exists()
+
+
+def test_a_decompression_bomb_is_refused(owner):
+    # A tiny file that declares 20000 x 20000 pixels.
+    buffer = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(buffer, "PNG")
+    assert len(buffer.getvalue()) < 100_000
+    with pytest.raises(ValidationError) as caught:
+        make_file(owner, buffer.getvalue(), name="bomb.png")
+    assert "too large to process" in " ".join(caught.value.message_dict["file"])
