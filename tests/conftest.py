@@ -7,6 +7,8 @@ code paths under test are the production S3 ones.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client, override_settings
 
@@ -89,3 +91,48 @@ def csrf_client():
 def admin_client_(superuser, client):
     client.force_login(superuser)
     return client
+
+
+# --- A real browser ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Chromium for the whole run. Playwright's sync API keeps an event loop in this
+    thread (driven through greenlets, never concurrently with the test's own code), so
+    Django's guard against ORM calls from async code is switched off while it lives."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS, chromium_path
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium_path(), args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def browser_context(browser, live_server):
+    """Opens browser contexts on the live server; `open(**options)` takes Playwright's
+    context options (reduced_motion, java_script_enabled...)."""
+    contexts = []
+
+    def open_context(**options):
+        context = browser.new_context(base_url=live_server.url, **options)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    return browser_context().new_page()
