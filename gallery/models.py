@@ -199,6 +199,14 @@ class Artwork(models.Model):
         max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
     featured = models.BooleanField(default=False)
+    remixed_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="remixes",
+        help_text="The artwork this one started from, if it is a remix.",
+    )
     likes_count = models.PositiveIntegerField(default=0, editable=False)
     views_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -341,13 +349,14 @@ class CollectionQuerySet(models.QuerySet):
     def listed(self) -> CollectionQuerySet:
         return self.filter(visibility=Collection.Visibility.PUBLIC)
 
-    def with_public_counts(self) -> CollectionQuerySet:
-        """`public_count`: how many of the items are public artworks, the only number
-        that may be shown to everyone."""
+    def with_counts(self) -> CollectionQuerySet:
+        """`public_count`: how many items are public artworks, the only number that may
+        be shown to everyone; `item_count`: all items, for the owner."""
         return self.annotate(
             public_count=models.Count(
                 "items", filter=Q(items__artwork__visibility=Visibility.PUBLIC)
-            )
+            ),
+            item_count=models.Count("items"),
         )
 
     def visible_to(self, user) -> CollectionQuerySet:
@@ -423,6 +432,27 @@ class Collection(models.Model):
         return artworks.filter(collection_items__collection=self).order_by(
             "collection_items__position"
         )
+
+    def can_include(self, artwork: Artwork) -> bool:
+        """A collection holds public artworks, and its owner's own artworks of any
+        visibility (shown to others only when public, see artworks_for)."""
+        return artwork.visibility == Visibility.PUBLIC or artwork.owner_id == self.owner_id
+
+    def move(self, item: CollectionItem, offset: int) -> bool:
+        """Swap `item` with its neighbour `offset` (-1 up, +1 down) places away."""
+        with transaction.atomic():
+            items = list(self.items.select_for_update().order_by("position"))
+            index = next((i for i, other in enumerate(items) if other.pk == item.pk), None)
+            if index is None or not 0 <= index + offset < len(items):
+                return False
+            neighbour = items[index + offset]
+            mine, theirs = items[index].position, neighbour.position
+            # The position constraint is checked at commit, so the swap may pass
+            # through a moment where both rows hold the same position.
+            CollectionItem.objects.filter(pk=item.pk).update(position=theirs)
+            CollectionItem.objects.filter(pk=neighbour.pk).update(position=mine)
+            Collection.objects.filter(pk=self.pk).update(updated_at=timezone.now())
+        return True
 
     def append(self, artwork: Artwork) -> CollectionItem:
         """Add `artwork` at the end (no-op if already there)."""

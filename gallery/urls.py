@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gallery import views
+from gallery import studio_views, views
 
 app_name = "gallery"
 
@@ -9,6 +9,41 @@ urlpatterns = [
     # /a/ artworks, by their random public id
     path("a/<str:public_id>/", views.artwork, name="artwork"),
     path("a/<str:public_id>/like/", views.like, name="like"),
+    path("a/<str:public_id>/remix/", studio_views.artwork_remix, name="remix"),
     # /c/ collections
     path("c/<str:public_id>/", views.collection, name="collection"),
+    # /studio/ the creator's own work
+    path("studio/", studio_views.studio, name="studio"),
+    path("studio/new/", studio_views.artwork_create, name="studio_new"),
+    path("studio/generate/", studio_views.generate, name="studio_generate"),
+    path("studio/generations/", studio_views.generations, name="studio_generations"),
+    path("studio/a/<str:public_id>/edit/", studio_views.artwork_edit, name="studio_edit"),
+    path("studio/a/<str:public_id>/delete/", studio_views.artwork_delete, name="studio_delete"),
+    path(
+        "studio/a/<str:public_id>/visibility/",
+        studio_views.artwork_visibility,
+        name="studio_visibility",
+    ),
+    path("studio/collections/", studio_views.collections, name="studio_collections"),
+    path("studio/collections/add/", studio_views.collection_add, name="studio_collection_add"),
+    path(
+        "studio/collections/<str:public_id>/",
+        studio_views.collection_edit,
+        name="studio_collection",
+    ),
+    path(
+        "studio/collections/<str:public_id>/delete/",
+        studio_views.collection_delete,
+        name="studio_collection_delete",
+    ),
+    path(
+        "studio/collections/<str:public_id>/items/<int:item_id>/remove/",
+        studio_views.collection_remove,
+        name="studio_collection_remove",
+    ),
+    path(
+        "studio/collections/<str:public_id>/items/<int:item_id>/move/",
+        studio_views.collection_move,
+        name="studio_collection_move",
+    ),
 ]

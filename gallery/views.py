@@ -84,11 +84,37 @@ def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
         .as_cards()
         .select_related("owner")[:4]
     )
-    context = {"artwork": art, "liked": liked, "collections": collections, "more": more}
+    context = {
+        "artwork": art,
+        "liked": liked,
+        "collections": collections,
+        "more": more,
+        "remix_source": _remix_source_for(request.user, art),
+        # Remixes are listed like any list: public ones only (see DESIGN.md).
+        "remixes": art.remixes.listed().only("public_id", "prompt").order_by("-created_at")[:12],
+        "my_collections": (
+            request.user.collections.only("public_id", "name").order_by("name")
+            if (request.user.is_authenticated and art.visibility == Visibility.PUBLIC)
+            or (request.user.is_authenticated and art.owner_id == request.user.pk)
+            else []
+        ),
+    }
     response = render(request, "gallery/artwork.html", context)
     if art.visibility != Visibility.PUBLIC:
         response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _remix_source_for(user, artwork: Artwork) -> Artwork | None:
+    """The artwork this one remixes, if the viewer may know it exists."""
+    if artwork.remixed_from_id is None:
+        return None
+    return (
+        Artwork.objects.visible_to(user)
+        .filter(pk=artwork.remixed_from_id)
+        .only("public_id", "prompt")
+        .first()
+    )
 
 
 @require_POST

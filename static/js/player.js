@@ -1,47 +1,65 @@
-// Plays an artwork's frames in its <pre>. The first frame is already server-rendered,
-// so without this script the page shows a still. Honours prefers-reduced-motion: the
-// animation then waits for the visitor to press Play.
+// The ASCII player. Every page renders the first frame on the server, so without this
+// script a visitor still sees a still. AsciiPlayer plays frames in a <pre> at an fps,
+// with a play/pause button, the space key, a frame counter, and respect for
+// prefers-reduced-motion (the animation then waits for Play). The artwork page starts
+// one from its json_script; the studio editor drives one for its live preview.
 (function () {
   "use strict";
-  var player = document.querySelector("[data-player]");
+
+  function AsciiPlayer(root, frames, fps) {
+    this.screen = root.querySelector("[data-player-screen]");
+    this.toggle = root.querySelector("[data-player-toggle]");
+    this.counter = root.querySelector("[data-player-counter]");
+    this.frames = frames;
+    this.fps = fps;
+    this.index = 0;
+    this.timer = null;
+    var self = this;
+    this.toggle.addEventListener("click", function () { self.flip(); });
+    var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    this.wantsToPlay = !reduced;
+    this.render();
+  }
+
+  AsciiPlayer.prototype.show = function (i) {
+    this.index = this.frames.length ? i % this.frames.length : 0;
+    this.screen.textContent = this.frames[this.index] || "";
+    this.counter.textContent = "Frame " + (this.index + 1) + " of " + this.frames.length;
+  };
+  AsciiPlayer.prototype.render = function () {
+    clearInterval(this.timer);
+    this.timer = null;
+    this.show(this.index);
+    var animates = this.frames.length > 1;
+    this.toggle.hidden = !animates;
+    if (animates && this.wantsToPlay) {
+      var self = this;
+      this.timer = setInterval(function () { self.show(self.index + 1); }, 1000 / this.fps);
+    }
+    this.toggle.textContent = this.timer ? "Pause" : "Play";
+    this.toggle.setAttribute("aria-pressed", this.timer ? "false" : "true");
+  };
+  AsciiPlayer.prototype.flip = function () {
+    this.wantsToPlay = !this.timer;
+    this.render();
+  };
+  AsciiPlayer.prototype.update = function (frames, fps) {
+    this.frames = frames;
+    this.fps = Math.max(1, Math.min(60, fps || 10));
+    this.render();
+  };
+
+  window.AsciiPlayer = AsciiPlayer;
+
+  var root = document.querySelector("[data-player]");
   var data = document.getElementById("player-frames");
-  if (!player || !data) return;
-  var frames = JSON.parse(data.textContent);
-  var screen = player.querySelector("[data-player-screen]");
-  var toggle = player.querySelector("[data-player-toggle]");
-  var counter = player.querySelector("[data-player-counter]");
-  var fps = Math.max(1, Math.min(60, parseInt(player.dataset.fps, 10) || 10));
-  var index = 0;
-  var timer = null;
-
-  function show(i) {
-    index = i % frames.length;
-    screen.textContent = frames[index];
-    counter.textContent = "Frame " + (index + 1) + " of " + frames.length;
-  }
-  function play() {
-    if (timer || frames.length < 2) return;
-    timer = setInterval(function () { show(index + 1); }, 1000 / fps);
-    toggle.textContent = "Pause";
-    toggle.setAttribute("aria-pressed", "false");
-  }
-  function pause() {
-    clearInterval(timer);
-    timer = null;
-    toggle.textContent = "Play";
-    toggle.setAttribute("aria-pressed", "true");
-  }
-  function flip() { if (timer) pause(); else play(); }
-
-  if (frames.length < 2) return;
-  toggle.hidden = false;
-  toggle.addEventListener("click", flip);
+  if (!root || !data) return;
+  var fps = Math.max(1, Math.min(60, parseInt(root.dataset.fps, 10) || 10));
+  var player = new AsciiPlayer(root, JSON.parse(data.textContent), fps);
   document.addEventListener("keydown", function (event) {
     var tag = (event.target.tagName || "").toLowerCase();
-    if (event.key !== " " || tag === "input" || tag === "textarea" || tag === "button" || tag === "a") return;
+    if (event.key !== " " || ["input", "textarea", "select", "button", "a"].indexOf(tag) >= 0) return;
     event.preventDefault();
-    flip();
+    player.flip();
   });
-  var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  if (reduced) pause(); else play();
 })();

@@ -1,0 +1,219 @@
+"""Studio forms. Frames are validated by gallery/frames.py, through the model's clean()."""
+
+from __future__ import annotations
+
+import json
+from typing import NamedTuple
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from accounts.models import UserSettings, Visibility
+from gallery import frames as frame_rules
+from gallery.models import Artwork, Collection
+
+MAX_FRAMES_FILE_BYTES = 5 * 1024 * 1024
+
+
+class Preset(NamedTuple):
+    label: str
+    width: int
+    height: int
+    fps: int
+
+
+PRESETS = {
+    "minimal": Preset("Minimal", 60, 20, 8),
+    "standard": Preset("Standard", 80, 24, 10),
+    "cinematic": Preset("Cinematic", 120, 40, 24),
+    "retro": Preset("Retro", 80, 25, 12),
+    "matrix": Preset("Matrix", 100, 40, 15),
+    "pixel": Preset("Pixel", 64, 32, 8),
+}
+PRESET_CHOICES = [
+    (key, f"{preset.label} — {preset.width}×{preset.height} @ {preset.fps} fps")
+    for key, preset in PRESETS.items()
+]
+
+
+def frames_from_file(upload) -> list[str]:
+    """Frames from an uploaded .txt (separator lines between frames) or .json (a list
+    of strings, or an object with a "frames" list, as the JSON export writes)."""
+    name = (upload.name or "").lower()
+    if not name.endswith((".json", ".txt")):
+        raise ValidationError("Upload a .txt or .json file of frames.")
+    if upload.size > MAX_FRAMES_FILE_BYTES:
+        raise ValidationError("The file is larger than 5 MB.")
+    raw = upload.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("The file is not UTF-8 text.") from None
+    if name.endswith(".json"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValidationError(f"The JSON file is not valid JSON ({error.msg}).") from None
+        if isinstance(data, dict):
+            data = data.get("frames")
+        if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+            raise ValidationError(
+                'The JSON file must hold a list of text frames, like ["frame 1", "frame 2"].'
+            )
+        if not data:
+            raise ValidationError("The JSON file holds no frames.")
+        return frame_rules.normalize_newlines(data)
+    return frame_rules.split_frames(text)
+
+
+class ArtworkForm(forms.ModelForm):
+    """Create or edit an artwork. Frames arrive as one text (separator lines between
+    frames) or as an uploaded file, which then wins."""
+
+    frames_text = forms.CharField(
+        label="Frames",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false", "wrap": "off"}),
+        help_text=f"Type or paste the frames; put a line “{frame_rules.FRAME_SEPARATOR}”"
+        " between two frames.",
+    )
+    frames_file = forms.FileField(
+        label="…or upload frames",
+        required=False,
+        help_text="A .txt file with separator lines, or a .json list of frames.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.json,text/plain,application/json"}),
+    )
+    width = forms.IntegerField(
+        required=False,
+        min_value=frame_rules.MIN_WIDTH,
+        max_value=frame_rules.MAX_WIDTH,
+        help_text="Characters per line. Empty: measured from the frames.",
+    )
+    height = forms.IntegerField(
+        required=False,
+        min_value=frame_rules.MIN_HEIGHT,
+        max_value=frame_rules.MAX_HEIGHT,
+        help_text="Lines per frame. Empty: measured from the frames.",
+    )
+    remix_of = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Artwork
+        fields = ("prompt", "style", "fps", "visibility", "generator", "model")
+        widgets = {
+            "prompt": forms.Textarea(attrs={"rows": 2, "maxlength": frame_rules.MAX_PROMPT}),
+            "visibility": forms.RadioSelect,
+            "generator": forms.HiddenInput,
+            "model": forms.HiddenInput,
+        }
+        labels = {"prompt": "Title or prompt", "fps": "Frames per second"}
+
+    field_order = ["prompt", "frames_text", "frames_file", "width", "height", "fps", "style",
+                   "visibility"]  # fmt: skip
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.remix_source: Artwork | None = None
+        self.fields["fps"].min_value = frame_rules.MIN_FPS
+        self.fields["fps"].max_value = frame_rules.MAX_FPS
+        self.fields["generator"].required = False
+        self.fields["model"].required = False
+        if self.instance.pk:
+            self.initial.setdefault("frames_text", frame_rules.join_frames(self.instance.frames))
+        else:
+            self.initial.setdefault("visibility", UserSettings.for_user(user).default_visibility)
+
+    def clean_frames_file(self):
+        upload = self.cleaned_data.get("frames_file")
+        return frames_from_file(upload) if upload else None
+
+    def clean_remix_of(self) -> str:
+        public_id = self.cleaned_data.get("remix_of", "")
+        if public_id:
+            # Never trust the hidden field: the source must be one the creator may see.
+            source = Artwork.objects.visible_to(self.user).filter(public_id=public_id).first()
+            if source is None:
+                raise ValidationError("The artwork this remix starts from is not available.")
+            self.remix_source = source
+        return public_id
+
+    def clean(self):
+        cleaned = super().clean()
+        frames = cleaned.get("frames_file")
+        if frames is None:
+            text = cleaned.get("frames_text") or ""
+            if not text.strip():
+                self.add_error("frames_text", "Add at least one frame, or upload a file.")
+                return cleaned
+            frames = frame_rules.split_frames(text)
+        measured_width, measured_height = frame_rules.measure(frames)
+        # Not model fields of this form: set on the instance, validated by its clean().
+        self.instance.frames = frames
+        self.instance.width = cleaned.get("width") or max(measured_width, 1)
+        self.instance.height = cleaned.get("height") or max(measured_height, 1)
+        cleaned["generator"] = cleaned.get("generator") or self.instance.generator or "manual"
+        if self.remix_source is not None:
+            self.instance.remixed_from = self.remix_source
+        return cleaned
+
+    def _update_errors(self, errors: ValidationError) -> None:
+        # The model reports frame problems on "frames"; here they belong to the textarea.
+        if hasattr(errors, "error_dict") and "frames" in errors.error_dict:
+            errors.error_dict["frames_text"] = errors.error_dict.pop("frames")
+        super()._update_errors(errors)
+
+    def save(self, commit: bool = True) -> Artwork:
+        if not self.instance.pk:
+            self.instance.owner = self.user
+        if self.instance.visibility != Visibility.PUBLIC:
+            self.instance.featured = False  # only public artworks may be featured
+        return super().save(commit)
+
+
+class GenerateForm(forms.Form):
+    prompt = forms.CharField(
+        max_length=frame_rules.MAX_PROMPT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Describe a scene: rain over a city, a campfire, a starfield…",
+    )
+    preset = forms.ChoiceField(choices=PRESET_CHOICES, initial="standard", label="Size and speed")
+    frame_count = forms.IntegerField(
+        label="Frames", min_value=2, max_value=120, initial=48, help_text="2 to 120."
+    )
+    provider = forms.ChoiceField(label="Generator")
+    model = forms.CharField(required=False, max_length=200, help_text="For AI providers.")
+    seed = forms.IntegerField(
+        required=False, min_value=0, max_value=2**31, help_text="Same prompt and seed, same result."
+    )
+    style = forms.CharField(required=False, max_length=100)
+
+    def __init__(self, *args, providers: list[tuple[str, str]], models: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = providers
+        self.fields["model"].widget = forms.Select(
+            choices=[("", "Provider's default")] + [(m, m) for m in models]
+        )
+
+    def clean_prompt(self) -> str:
+        prompt = self.cleaned_data["prompt"].strip()
+        if not prompt:
+            raise ValidationError("Describe what to generate.")
+        return prompt
+
+
+class CollectionForm(forms.ModelForm):
+    class Meta:
+        model = Collection
+        fields = ("name", "description", "visibility")
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "visibility": forms.RadioSelect,
+        }
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Give the collection a name.")
+        return name

@@ -1,0 +1,304 @@
+"""The creator studio: one's own artworks and collections, the editor, generation.
+
+Every view here works on the signed-in creator's own objects, fetched through the
+`_own_*` helpers: anyone else gets a 404, never a hint that the object exists.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.models import UserSettings, Visibility
+from gallery import frames as frame_rules
+from gallery import generation
+from gallery.forms import PRESETS, ArtworkForm, CollectionForm, GenerateForm
+from gallery.models import Artwork, Collection, CollectionItem, Generation
+
+STUDIO_PAGE_SIZE = 24
+
+
+def _own_artwork(request: HttpRequest, public_id: str) -> Artwork:
+    return get_object_or_404(Artwork, public_id=public_id, owner=request.user)
+
+
+def _own_collection(request: HttpRequest, public_id: str) -> Collection:
+    return get_object_or_404(Collection, public_id=public_id, owner=request.user)
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    """Redirect to the form's relative `next`, else `default` (never off-site)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return redirect(target)
+    return redirect(default)
+
+
+# --- Artworks ------------------------------------------------------------------------
+
+
+@login_required
+def studio(request: HttpRequest) -> HttpResponse:
+    artworks = Artwork.objects.filter(owner=request.user)
+    visibility = request.GET.get("visibility", "")
+    if visibility in Visibility.values:
+        artworks = artworks.filter(visibility=visibility)
+    else:
+        visibility = ""
+    query = request.GET.get("q", "").strip()[:200]
+    artworks = artworks.search(query) if query else artworks.order_by("-created_at", "-id")
+    page = Paginator(artworks.as_cards(), STUDIO_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "query": query,
+        "visibility": visibility,
+        "visibilities": Visibility.choices,
+        "collections": request.user.collections.order_by("name"),
+        "total": request.user.artworks.count(),
+    }
+    return render(request, "studio/studio.html", context)
+
+
+def _render_editor(request, form: ArtworkForm, artwork: Artwork | None = None, status=200):
+    context = {
+        "form": form,
+        "artwork": artwork,
+        "presets": PRESETS,
+        "separator": frame_rules.FRAME_SEPARATOR,
+        "remix_source": form.remix_source or (artwork.remixed_from if artwork else None),
+    }
+    return render(request, "studio/editor.html", context, status=status)
+
+
+@login_required
+def artwork_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = ArtworkForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            artwork = form.save()
+            messages.success(request, "Artwork saved.")
+            return redirect(artwork)
+        return _render_editor(request, form, status=400)
+    return _render_editor(request, ArtworkForm(user=request.user))
+
+
+@login_required
+def artwork_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    artwork = _own_artwork(request, public_id)
+    if request.method == "POST":
+        form = ArtworkForm(request.POST, request.FILES, instance=artwork, user=request.user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Changes saved.")
+            return redirect(artwork)
+        return _render_editor(request, form, artwork, status=400)
+    return _render_editor(request, ArtworkForm(instance=artwork, user=request.user), artwork)
+
+
+@login_required
+def artwork_remix(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A new artwork in the editor, starting from one the creator may see."""
+    source = get_object_or_404(Artwork.objects.visible_to(request.user), public_id=public_id)
+    form = ArtworkForm(
+        user=request.user,
+        initial={
+            "prompt": f"Remix of {source.prompt}"[: frame_rules.MAX_PROMPT],
+            "frames_text": frame_rules.join_frames(source.frames),
+            "width": source.width,
+            "height": source.height,
+            "fps": source.fps,
+            "style": source.style,
+            "remix_of": source.public_id,
+            "generator": "remix",
+        },
+    )
+    form.remix_source = source
+    return _render_editor(request, form)
+
+
+@login_required
+def artwork_delete(request: HttpRequest, public_id: str) -> HttpResponse:
+    artwork = _own_artwork(request, public_id)
+    if request.method == "POST":
+        artwork.delete()
+        messages.success(request, "Artwork deleted.")
+        return redirect("gallery:studio")
+    context = {
+        "artwork": artwork,
+        "shares": artwork.shares.count(),
+        "files": artwork.files.count(),
+        "collections": artwork.collection_items.count(),
+    }
+    return render(request, "studio/artwork_delete.html", context)
+
+
+@login_required
+@require_POST
+def artwork_visibility(request: HttpRequest, public_id: str) -> HttpResponse:
+    artwork = _own_artwork(request, public_id)
+    visibility = request.POST.get("visibility")
+    if visibility not in Visibility.values:
+        messages.error(request, "Choose public, unlisted or private.")
+        return _back(request, reverse("gallery:studio"))
+    artwork.visibility = visibility
+    if visibility != Visibility.PUBLIC:
+        artwork.featured = False
+    artwork.save(update_fields=["visibility", "featured", "updated_at"])
+    messages.success(request, f"“{artwork.prompt[:60]}” is now {visibility}.")
+    return _back(request, reverse("gallery:studio"))
+
+
+# --- Generation ------------------------------------------------------------------------
+
+
+@login_required
+def generate(request: HttpRequest) -> HttpResponse:
+    """Generate frames from a prompt; the result opens in the editor, unsaved."""
+    providers = generation.available_providers(request.user)
+    user_settings = UserSettings.for_user(request.user)
+    initial = {"provider": user_settings.preferred_provider or "procedural",
+               "model": user_settings.preferred_model}  # fmt: skip
+    form = GenerateForm(
+        request.POST or None, initial=initial, providers=providers, models=settings.AI_MODELS
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        preset = PRESETS[data["preset"]]
+        order = generation.GenerationRequest(
+            prompt=data["prompt"],
+            width=preset.width,
+            height=preset.height,
+            fps=preset.fps,
+            frame_count=data["frame_count"],
+            seed=data["seed"] if data["seed"] is not None else 0,
+            style=data["style"],
+        )
+        try:
+            result = generation.generate_artwork(
+                request.user, data["provider"], data["model"], order
+            )
+        except generation.GenerationError as error:
+            form.add_error(None, str(error))
+        else:
+            editor = ArtworkForm(
+                user=request.user,
+                initial={
+                    "prompt": data["prompt"],
+                    "frames_text": frame_rules.join_frames(result.frames),
+                    "width": preset.width,
+                    "height": preset.height,
+                    "fps": preset.fps,
+                    "style": data["style"],
+                    "generator": result.provider,
+                    "model": result.model,
+                },
+            )
+            messages.info(request, "Generated. Review the frames, then save.")
+            return _render_editor(request, editor)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "studio/generate.html", {"form": form}, status=status)
+
+
+@login_required
+def generations(request: HttpRequest) -> HttpResponse:
+    rows = Generation.objects.filter(user=request.user).order_by("-created_at", "-id")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "studio/generations.html", {"page": page})
+
+
+# --- Collections -----------------------------------------------------------------------
+
+
+@login_required
+def collections(request: HttpRequest) -> HttpResponse:
+    form = CollectionForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            collection = form.save(commit=False)
+            collection.owner = request.user
+            collection.save()
+            messages.success(request, f"Collection “{collection.name}” created.")
+            return redirect("gallery:studio_collection", public_id=collection.public_id)
+        status = 400
+    else:
+        status = 200
+    own = request.user.collections.with_counts().order_by("-updated_at")
+    return render(
+        request, "studio/collections.html", {"form": form, "collections": own}, status=status
+    )
+
+
+@login_required
+def collection_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    collection = _own_collection(request, public_id)
+    form = CollectionForm(request.POST or None, instance=collection)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Collection saved.")
+            return redirect("gallery:studio_collection", public_id=collection.public_id)
+        status = 400
+    else:
+        status = 200
+    items = collection.items.select_related("artwork").defer(
+        "artwork__frames", "artwork__search_vector"
+    )
+    context = {"collection": collection, "form": form, "items": items}
+    return render(request, "studio/collection_edit.html", context, status=status)
+
+
+@login_required
+def collection_delete(request: HttpRequest, public_id: str) -> HttpResponse:
+    collection = _own_collection(request, public_id)
+    if request.method == "POST":
+        collection.delete()
+        messages.success(request, f"Collection “{collection.name}” deleted; its artworks stay.")
+        return redirect("gallery:studio_collections")
+    return render(request, "studio/collection_delete.html", {"collection": collection})
+
+
+@login_required
+@require_POST
+def collection_add(request: HttpRequest) -> HttpResponse:
+    """Add an artwork (from its page or the studio) to one of the creator's collections."""
+    collection = _own_collection(request, request.POST.get("collection", ""))
+    artwork = get_object_or_404(
+        Artwork.objects.visible_to(request.user), public_id=request.POST.get("artwork", "")
+    )
+    if not collection.can_include(artwork):
+        messages.error(request, "Only public artworks, or your own, can go in a collection.")
+    else:
+        collection.append(artwork)
+        messages.success(request, f"Added to “{collection.name}”.")
+    return _back(request, collection.get_absolute_url())
+
+
+@login_required
+@require_POST
+def collection_remove(request: HttpRequest, public_id: str, item_id: int) -> HttpResponse:
+    collection = _own_collection(request, public_id)
+    item = get_object_or_404(CollectionItem, pk=item_id, collection=collection)
+    item.delete()
+    messages.success(request, "Removed from the collection.")
+    return redirect("gallery:studio_collection", public_id=collection.public_id)
+
+
+@login_required
+@require_POST
+def collection_move(request: HttpRequest, public_id: str, item_id: int) -> HttpResponse:
+    collection = _own_collection(request, public_id)
+    item = get_object_or_404(CollectionItem, pk=item_id, collection=collection)
+    offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
+    if offset is None:
+        return HttpResponse("direction must be up or down", status=400)
+    collection.move(item, offset)
+    return redirect(
+        reverse("gallery:studio_collection", args=[collection.public_id]) + f"#item-{item.pk}"
+    )

@@ -1,0 +1,42 @@
+// The studio editor: a live preview of the frames being typed, and size presets.
+(function () {
+  "use strict";
+  var form = document.querySelector("[data-editor]");
+  var preview = document.querySelector("[data-preview]");
+  if (!form || !preview || !window.AsciiPlayer) return;
+  var SEPARATOR = "----- frame -----";
+  var text = form.querySelector("textarea[name=frames_text]");
+  var fps = form.querySelector("input[name=fps]");
+
+  function frames() {
+    var result = [], current = [];
+    text.value.replace(/\r\n?/g, "\n").split("\n").forEach(function (line) {
+      if (line.replace(/\s+$/, "") === SEPARATOR) { result.push(current.join("\n")); current = []; }
+      else { current.push(line); }
+    });
+    result.push(current.join("\n"));
+    return result;
+  }
+
+  preview.hidden = false;
+  document.querySelector("[data-preview-note]").textContent =
+    "Plays as you type. Saving checks every frame against the size.";
+  var player = new window.AsciiPlayer(preview, frames(), parseInt(fps.value, 10) || 10);
+  var pending = null;
+  function refresh() {
+    clearTimeout(pending);
+    pending = setTimeout(function () { player.update(frames(), parseInt(fps.value, 10)); }, 150);
+  }
+  text.addEventListener("input", refresh);
+  fps.addEventListener("input", refresh);
+
+  var preset = document.querySelector("[data-preset]");
+  preset.addEventListener("change", function () {
+    var option = preset.options[preset.selectedIndex];
+    if (!option.value) return;
+    form.querySelector("input[name=width]").value = option.dataset.width;
+    form.querySelector("input[name=height]").value = option.dataset.height;
+    fps.value = option.dataset.fps;
+    refresh();
+  });
+})();

@@ -1,0 +1,435 @@
+"""The creator studio: create, edit, delete, visibility, remix, collections."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accounts.models import UserSettings
+from gallery.frames import FRAME_SEPARATOR
+from gallery.models import Artwork, Collection, CollectionItem, Like, Share
+from tests.factories import make_artwork, make_collection, make_share, make_user
+from tests.test_accounts import csrf_post
+
+pytestmark = pytest.mark.django_db
+
+SEP = f"\n{FRAME_SEPARATOR}\n"
+
+
+def editor_data(**overrides) -> dict:
+    data = {
+        "prompt": "a blinking eye",
+        "frames_text": SEP.join(["(o)", "(-)", "(o)"]),
+        "width": "",
+        "height": "",
+        "fps": "6",
+        "style": "minimal",
+        "visibility": "public",
+        "generator": "",
+        "model": "",
+        "remix_of": "",
+    }
+    data.update(overrides)
+    return data
+
+
+# --- Who may reach the studio ------------------------------------------------------
+
+
+def studio_urls_for(artwork: Artwork, collection: Collection, item: CollectionItem):
+    """Every studio URL that names someone's object, with the method it takes."""
+    return [
+        ("get", reverse("gallery:studio_edit", args=[artwork.public_id])),
+        ("post", reverse("gallery:studio_edit", args=[artwork.public_id])),
+        ("get", reverse("gallery:studio_delete", args=[artwork.public_id])),
+        ("post", reverse("gallery:studio_delete", args=[artwork.public_id])),
+        ("post", reverse("gallery:studio_visibility", args=[artwork.public_id])),
+        ("get", reverse("gallery:studio_collection", args=[collection.public_id])),
+        ("post", reverse("gallery:studio_collection", args=[collection.public_id])),
+        ("get", reverse("gallery:studio_collection_delete", args=[collection.public_id])),
+        ("post", reverse("gallery:studio_collection_delete", args=[collection.public_id])),
+        ("post", reverse("gallery:studio_collection_remove", args=[collection.public_id, item.pk])),
+        ("post", reverse("gallery:studio_collection_move", args=[collection.public_id, item.pk])),
+    ]
+
+
+def test_studio_pages_need_a_login(client, owner):
+    for url in ("/studio/", "/studio/new/", "/studio/generate/", "/studio/collections/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("intruder", ["other_user", "staff_user"])
+def test_other_users_get_404_on_every_studio_url_of_someone_elses_object(
+    client, request, owner, intruder
+):
+    artwork = make_artwork(owner, visibility="public")
+    collection = make_collection(owner, artworks=[artwork])
+    item = collection.items.get()
+    client.force_login(request.getfixturevalue(intruder))
+    for method, url in studio_urls_for(artwork, collection, item):
+        response = getattr(client, method)(url, {"visibility": "private", "direction": "up"})
+        assert response.status_code == 404, (method, url)
+    # Nothing changed.
+    artwork.refresh_from_db()
+    assert artwork.visibility == "public"
+    assert Collection.objects.filter(pk=collection.pk).exists()
+    response = client.post(
+        reverse("gallery:studio_collection_add"),
+        {"collection": collection.public_id, "artwork": artwork.public_id},
+    )
+    assert response.status_code == 404
+
+
+def test_the_studio_lists_every_own_artwork_and_nobody_elses(client, owner, other_user):
+    for visibility in ("public", "unlisted", "private"):
+        make_artwork(owner, prompt=f"my {visibility} piece", visibility=visibility)
+    make_artwork(other_user, prompt="someone else's piece")
+    client.force_login(owner)
+    page = client.get("/studio/").text
+    assert all(f"my {v} piece" in page for v in ("public", "unlisted", "private"))
+    assert "someone else" not in page
+    only_private = client.get("/studio/", {"visibility": "private"}).text
+    assert "my private piece" in only_private and "my public piece" not in only_private
+    searched = client.get("/studio/", {"q": "unlisted"}).text
+    assert "<mark>unlisted</mark>" in searched and "my public piece" not in searched
+
+
+def test_the_studio_empty_state(client, owner):
+    client.force_login(owner)
+    assert "You have no artworks yet" in client.get("/studio/").text
+
+
+# --- Create and edit ----------------------------------------------------------------
+
+
+def test_create_through_the_editor_with_csrf(csrf_client, owner):
+    csrf_client.force_login(owner)
+    response = csrf_post(csrf_client, reverse("gallery:studio_new"), editor_data())
+    assert response.status_code == 302
+    artwork = Artwork.objects.get(owner=owner)
+    assert response["Location"] == artwork.get_absolute_url()
+    assert artwork.frames == ["(o)", "(-)", "(o)"]
+    assert (artwork.width, artwork.height, artwork.fps) == (3, 1, 6)  # measured
+    assert artwork.generator == "manual"
+
+
+def test_the_create_form_starts_with_the_default_visibility(client, owner):
+    UserSettings.objects.create(user=owner, default_visibility="unlisted")
+    client.force_login(owner)
+    page = client.get(reverse("gallery:studio_new")).text
+    checked = re.findall(r'<input type="radio" name="visibility" value="(\w+)"[^>]*checked', page)
+    assert checked == ["unlisted"]
+
+
+def test_an_explicit_size_larger_than_the_frames_is_kept(client, owner):
+    client.force_login(owner)
+    client.post(reverse("gallery:studio_new"), editor_data(width="10", height="4"))
+    artwork = Artwork.objects.get(owner=owner)
+    assert (artwork.width, artwork.height) == (10, 4)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"frames_text": "   "}, "frames_text", "Add at least one frame"),
+        ({"frames_text": SEP.join(["x"] * 501)}, "frames_text", "at most 500 frames"),
+        ({"frames_text": "a" * 301}, "width", "Width must be a whole number from 1 to 300"),
+        ({"frames_text": "\n".join(["a"] * 151)}, "height", "from 1 to 150"),
+        ({"frames_text": "abcdef", "width": "3"}, "frames_text", "6 characters wide"),
+        ({"frames_text": "a\nb\nc", "height": "2"}, "frames_text", "has 3 lines"),
+        ({"frames_text": "tab\there"}, "frames_text", "a tab"),
+        ({"fps": "0"}, "fps", "greater than or equal to 1"),
+        ({"fps": "61"}, "fps", "less than or equal to 60"),
+        ({"width": "301"}, "width", "less than or equal to 300"),
+        ({"prompt": ""}, "prompt", "This field is required"),
+        ({"prompt": "   "}, "prompt", "required"),
+        ({"prompt": "x" * 2001}, "prompt", "at most 2000 characters"),
+        ({"visibility": "secret"}, "visibility", "Select a valid choice"),
+    ],
+)
+def test_every_limit_is_a_field_error_and_nothing_is_saved(
+    client, owner, overrides, field, message
+):
+    client.force_login(owner)
+    response = client.post(reverse("gallery:studio_new"), editor_data(**overrides))
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert field in errors, errors
+    assert message in " ".join(errors[field])
+    assert not Artwork.objects.exists()
+
+
+def test_upload_a_json_file_of_frames(client, owner):
+    client.force_login(owner)
+    upload = SimpleUploadedFile("frames.json", json.dumps(["ab", "ba"]).encode())
+    response = client.post(
+        reverse("gallery:studio_new"), {**editor_data(frames_text=""), "frames_file": upload}
+    )
+    assert response.status_code == 302
+    assert Artwork.objects.get().frames == ["ab", "ba"]
+
+
+def test_upload_accepts_the_json_export_shape_and_txt(client, owner):
+    client.force_login(owner)
+    export = SimpleUploadedFile("a.json", json.dumps({"frames": ["x", "y"], "fps": 3}).encode())
+    client.post(reverse("gallery:studio_new"), {**editor_data(), "frames_file": export})
+    text = SimpleUploadedFile("b.txt", SEP.join(["1", "2", "3"]).encode())
+    client.post(reverse("gallery:studio_new"), {**editor_data(), "frames_file": text})
+    assert sorted(len(a.frames) for a in Artwork.objects.all()) == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("a.json", b'{"frames": [1, 2]}', "must hold a list of text frames"),
+        ("a.json", b'"just a string"', "must hold a list of text frames"),
+        ("a.json", b"[]", "holds no frames"),
+        ("a.json", b"{not json", "not valid JSON"),
+        ("a.png", b"\x89PNG", "Upload a .txt or .json file"),
+        ("a.txt", b"\xff\xfe\x00bad", "not UTF-8"),
+    ],
+)
+def test_bad_frame_files_are_rejected_clearly(client, owner, name, content, message):
+    client.force_login(owner)
+    upload = SimpleUploadedFile(name, content)
+    response = client.post(reverse("gallery:studio_new"), {**editor_data(), "frames_file": upload})
+    assert response.status_code == 400
+    assert message in " ".join(response.context["form"].errors["frames_file"])
+    assert not Artwork.objects.exists()
+
+
+def test_edit_keeps_the_frames_round_trip(client, owner):
+    artwork = make_artwork(owner, frames=["a\nb", "c\nd"], width=1, height=2)
+    client.force_login(owner)
+    form = client.get(reverse("gallery:studio_edit", args=[artwork.public_id])).context["form"]
+    text = form.initial["frames_text"]
+    response = client.post(
+        reverse("gallery:studio_edit", args=[artwork.public_id]),
+        editor_data(prompt="renamed", frames_text=text, width="1", height="2"),
+    )
+    assert response.status_code == 302
+    artwork.refresh_from_db()
+    assert artwork.prompt == "renamed"
+    assert artwork.frames == ["a\nb", "c\nd"]
+
+
+def test_a_failed_edit_changes_nothing(client, owner):
+    artwork = make_artwork(owner, prompt="original")
+    client.force_login(owner)
+    response = client.post(
+        reverse("gallery:studio_edit", args=[artwork.public_id]),
+        editor_data(prompt="changed", fps="99"),
+    )
+    assert response.status_code == 400
+    artwork.refresh_from_db()
+    assert artwork.prompt == "original" and artwork.fps == 8
+
+
+# --- Visibility and delete ------------------------------------------------------------
+
+
+def test_change_visibility_from_the_studio(client, owner):
+    artwork = make_artwork(owner, featured=True)
+    client.force_login(owner)
+    response = client.post(
+        reverse("gallery:studio_visibility", args=[artwork.public_id]),
+        {"visibility": "private", "next": "/studio/?visibility=public"},
+    )
+    assert response["Location"] == "/studio/?visibility=public"
+    artwork.refresh_from_db()
+    assert artwork.visibility == "private" and not artwork.featured
+
+
+def test_visibility_redirects_never_leave_the_site(client, owner):
+    artwork = make_artwork(owner)
+    client.force_login(owner)
+    response = client.post(
+        reverse("gallery:studio_visibility", args=[artwork.public_id]),
+        {"visibility": "unlisted", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == "/studio/"
+
+
+def test_a_bad_visibility_changes_nothing(client, owner):
+    artwork = make_artwork(owner)
+    client.force_login(owner)
+    client.post(
+        reverse("gallery:studio_visibility", args=[artwork.public_id]), {"visibility": "friends"}
+    )
+    artwork.refresh_from_db()
+    assert artwork.visibility == "public"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_delete_removes_everything_hanging_off_the_artwork(client, s3, owner, other_user):
+    from django.core.files.base import ContentFile
+
+    from gallery.models import ArtworkEmbedding, File
+    from tests.test_storage import bucket_keys, png_bytes
+
+    artwork = make_artwork(owner)
+    make_share(artwork)
+    Like.objects.create(user=other_user, artwork=artwork)
+    ArtworkEmbedding.objects.create(artwork=artwork, embedding=[0.0] * 1536, model="m")
+    collection = make_collection(owner, artworks=[artwork])
+    upload = File(owner=owner, artwork=artwork, file=ContentFile(png_bytes(), name="a.png"))
+    upload.full_clean()
+    upload.save()
+    client.force_login(owner)
+    page = client.get(reverse("gallery:studio_delete", args=[artwork.public_id])).text
+    assert "1 share link" in page and "Delete artwork" in page
+    response = client.post(reverse("gallery:studio_delete", args=[artwork.public_id]))
+    assert response.status_code == 302
+    assert not Artwork.objects.filter(pk=artwork.pk).exists()
+    for model in (Share, Like, ArtworkEmbedding, CollectionItem, File):
+        assert not model.objects.exists(), model.__name__
+    assert Collection.objects.filter(pk=collection.pk).exists()  # the collection stays
+    assert upload.file.name not in bucket_keys(s3)
+
+
+# --- Remix ----------------------------------------------------------------------------
+
+
+def test_remix_starts_from_the_source_and_links_back(client, owner, other_user):
+    source = make_artwork(owner, prompt="original spinner", frames=["|", "/", "-"], width=1)
+    client.force_login(other_user)
+    form = client.get(reverse("gallery:remix", args=[source.public_id])).context["form"]
+    assert form.initial["remix_of"] == source.public_id
+    data = editor_data(
+        prompt="my spinner",
+        frames_text=form.initial["frames_text"],
+        remix_of=source.public_id,
+        generator="remix",
+    )
+    response = client.post(reverse("gallery:studio_new"), data)
+    assert response.status_code == 302
+    remix = Artwork.objects.get(prompt="my spinner")
+    assert remix.remixed_from == source and remix.frames == ["|", "/", "-"]
+    assert "original spinner" in client.get(remix.get_absolute_url()).text
+    assert "my spinner" in client.get(source.get_absolute_url()).text  # listed on the source
+
+
+def test_a_private_source_is_never_linked_for_others(client, owner, other_user):
+    source = make_artwork(owner, prompt="secret original", visibility="private")
+    remix = make_artwork(owner, prompt="public remix", remixed_from=source)
+    client.force_login(other_user)
+    page = client.get(remix.get_absolute_url()).text
+    assert "secret original" not in page and source.public_id not in page
+    assert "Remix of an artwork that is not public" in page
+    client.force_login(owner)
+    assert "secret original" in client.get(remix.get_absolute_url()).text
+
+
+def test_remixing_what_you_cannot_see_is_404(client, owner, other_user):
+    private = make_artwork(owner, visibility="private")
+    client.force_login(other_user)
+    assert client.get(reverse("gallery:remix", args=[private.public_id])).status_code == 404
+    response = client.post(reverse("gallery:studio_new"), editor_data(remix_of=private.public_id))
+    assert response.status_code == 400
+    assert not Artwork.objects.filter(owner=other_user).exists()
+
+
+# --- Collections ----------------------------------------------------------------------
+
+
+def test_create_rename_and_delete_a_collection(client, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("gallery:studio_collections"),
+        {"name": "Night", "description": "Dark scenes", "visibility": "private"},
+    )
+    collection = Collection.objects.get(owner=owner)
+    assert response["Location"] == reverse("gallery:studio_collection", args=[collection.public_id])
+    client.post(
+        reverse("gallery:studio_collection", args=[collection.public_id]),
+        {"name": "Nights", "description": "", "visibility": "public"},
+    )
+    collection.refresh_from_db()
+    assert (collection.name, collection.visibility) == ("Nights", "public")
+    client.post(reverse("gallery:studio_collection_delete", args=[collection.public_id]))
+    assert not Collection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"name": "", "visibility": "public"}, "This field is required"),
+        ({"name": "  ", "visibility": "public"}, "required"),
+        ({"name": "x" * 121, "visibility": "public"}, "at most 120 characters"),
+        ({"name": "ok", "visibility": "unlisted"}, "Select a valid choice"),
+    ],
+)
+def test_bad_collections_are_form_errors(client, owner, data, message):
+    client.force_login(owner)
+    response = client.post(reverse("gallery:studio_collections"), {"description": "", **data})
+    assert response.status_code == 400
+    assert message in response.text
+    assert not Collection.objects.exists()
+
+
+def test_add_from_an_artwork_page_remove_and_reorder(client, owner, other_user):
+    collection = make_collection(owner, name="Mixed")
+    mine = [make_artwork(owner, prompt=f"mine {n}") for n in range(3)]
+    theirs = make_artwork(other_user, prompt="theirs, public")
+    client.force_login(owner)
+    assert "Add to collection" in client.get(theirs.get_absolute_url()).text
+    for artwork in [*mine, theirs]:
+        response = client.post(
+            reverse("gallery:studio_collection_add"),
+            {"collection": collection.public_id, "artwork": artwork.public_id,
+             "next": artwork.get_absolute_url()},
+        )  # fmt: skip
+        assert response["Location"] == artwork.get_absolute_url()
+    order = lambda: [i.artwork.prompt for i in collection.items.order_by("position")]  # noqa: E731
+    assert order() == ["mine 0", "mine 1", "mine 2", "theirs, public"]
+
+    last = collection.items.get(artwork=theirs)
+    client.post(
+        reverse("gallery:studio_collection_move", args=[collection.public_id, last.pk]),
+        {"direction": "up"},
+    )
+    assert order() == ["mine 0", "mine 1", "theirs, public", "mine 2"]
+    first = collection.items.get(artwork=mine[0])
+    client.post(
+        reverse("gallery:studio_collection_move", args=[collection.public_id, first.pk]),
+        {"direction": "up"},  # already first: nothing moves
+    )
+    client.post(
+        reverse("gallery:studio_collection_move", args=[collection.public_id, first.pk]),
+        {"direction": "down"},
+    )
+    assert order() == ["mine 1", "mine 0", "theirs, public", "mine 2"]
+    bad = client.post(
+        reverse("gallery:studio_collection_move", args=[collection.public_id, first.pk]),
+        {"direction": "sideways"},
+    )
+    assert bad.status_code == 400
+    client.post(reverse("gallery:studio_collection_remove", args=[collection.public_id, first.pk]))
+    assert order() == ["mine 1", "theirs, public", "mine 2"]
+    public_page = client.get(collection.get_absolute_url()).text
+    assert public_page.index("mine 1") < public_page.index("theirs, public")
+
+
+def test_someone_elses_unlisted_artwork_cannot_be_collected(client, owner, other_user):
+    collection = make_collection(owner)
+    unlisted = make_artwork(other_user, visibility="unlisted")
+    client.force_login(owner)
+    response = client.post(
+        reverse("gallery:studio_collection_add"),
+        {"collection": collection.public_id, "artwork": unlisted.public_id},
+        follow=True,
+    )
+    assert "Only public artworks, or your own" in response.text
+    assert not collection.items.exists()
+
+
+def test_a_second_user_sees_the_studio_empty(client, owner):
+    make_artwork(owner)
+    client.force_login(make_user())
+    assert "You have no artworks yet" in client.get("/studio/").text
