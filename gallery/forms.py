@@ -72,8 +72,8 @@ class ArtworkForm(forms.ModelForm):
 
     frames_text = forms.CharField(
         label="Frames",
-        required=False,
         strip=False,
+        error_messages={"required": "Add at least one frame, or upload a file."},
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false", "wrap": "off"}),
         help_text=f"Type or paste the frames; put a line “{frame_rules.FRAME_SEPARATOR}”"
         " between two frames.",
@@ -116,6 +116,8 @@ class ArtworkForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.remix_source: Artwork | None = None
+        if self.files.get("frames_file"):
+            self.fields["frames_text"].required = False  # the file brings the frames
         self.fields["fps"].min_value = frame_rules.MIN_FPS
         self.fields["fps"].max_value = frame_rules.MAX_FPS
         self.fields["generator"].required = False

@@ -433,3 +433,48 @@ def test_a_second_user_sees_the_studio_empty(client, owner):
     make_artwork(owner)
     client.force_login(make_user())
     assert "You have no artworks yet" in client.get("/studio/").text
+
+
+# --- Generation through the studio ------------------------------------------------------
+
+
+def test_generate_opens_the_result_in_the_editor_unsaved(client, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("gallery:studio_generate"),
+        {"prompt": "snow in the mountains", "preset": "minimal", "frame_count": 12,
+         "provider": "procedural", "model": "", "seed": 7, "style": ""},
+    )  # fmt: skip
+    assert response.status_code == 200
+    form = response.context["form"]
+    frames = form.initial["frames_text"].split(SEP)
+    assert len(frames) == 12
+    assert all(len(line) == 60 for frame in frames for line in frame.split("\n"))
+    assert form.initial["generator"] == "procedural"
+    assert form.initial["model"].startswith("procedural/")
+    assert not Artwork.objects.exists()  # nothing saved until the creator saves
+    log = client.get(reverse("gallery:studio_generations")).text
+    assert "snow in the mountains" in log and "OK" in log
+
+
+def test_generation_errors_are_form_errors(client, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("gallery:studio_generate"),
+        {"prompt": "rain", "preset": "standard", "frame_count": 12, "provider": "openrouter",
+         "model": "", "seed": "", "style": ""},
+    )  # fmt: skip
+    assert response.status_code == 400
+    # Without a key, OpenRouter is not even offered.
+    assert "Select a valid choice" in response.text
+
+
+def test_generation_rate_limit_is_explained(client, owner, settings):
+    settings.GENERATION_RATE_LIMIT = 1
+    client.force_login(owner)
+    data = {"prompt": "rain", "preset": "minimal", "frame_count": 4, "provider": "procedural",
+            "model": "", "seed": "", "style": ""}  # fmt: skip
+    assert client.post(reverse("gallery:studio_generate"), data).status_code == 200
+    response = client.post(reverse("gallery:studio_generate"), data)
+    assert response.status_code == 400
+    assert "try again in" in response.text

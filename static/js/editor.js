@@ -23,10 +23,23 @@
     "Plays as you type. Saving checks every frame against the size.";
   var player = new window.AsciiPlayer(preview, frames(), parseInt(fps.value, 10) || 10);
   var pending = null;
+  function fitWidth(list) {
+    // Scale the preview's font so the widest line fits (see .editor-preview in site.css).
+    var widest = parseInt(form.querySelector("input[name=width]").value, 10) || 1;
+    list.forEach(function (frame) {
+      frame.split("\n").forEach(function (line) { widest = Math.max(widest, line.length); });
+    });
+    preview.querySelector("[data-player-screen]").style.setProperty("--cols", widest);
+  }
   function refresh() {
     clearTimeout(pending);
-    pending = setTimeout(function () { player.update(frames(), parseInt(fps.value, 10)); }, 150);
+    pending = setTimeout(function () {
+      var list = frames();
+      fitWidth(list);
+      player.update(list, parseInt(fps.value, 10));
+    }, 150);
   }
+  fitWidth(frames());
   text.addEventListener("input", refresh);
   fps.addEventListener("input", refresh);
 
