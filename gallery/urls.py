@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gallery import studio_views, views
+from gallery import export_views, studio_views, views
 
 app_name = "gallery"
 
@@ -10,6 +10,11 @@ urlpatterns = [
     path("a/<str:public_id>/", views.artwork, name="artwork"),
     path("a/<str:public_id>/like/", views.like, name="like"),
     path("a/<str:public_id>/remix/", studio_views.artwork_remix, name="remix"),
+    path(
+        "a/<str:public_id>/export.<str:fmt>",
+        export_views.export,
+        name="export",
+    ),
     # /c/ collections
     path("c/<str:public_id>/", views.collection, name="collection"),
     # /studio/ the creator's own work
