@@ -128,7 +128,8 @@ else:
             "USER": "postgres",
             "CONN_MAX_AGE": CONN_MAX_AGE,
             "CONN_HEALTH_CHECKS": True,
-            "TEST": {"NAME": "test_asciigallery"},
+            # Separate names let two test runs share the embedded server.
+            "TEST": {"NAME": env_str("TEST_DATABASE_NAME", "test_asciigallery")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

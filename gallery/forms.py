@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import UserSettings, Visibility
 from gallery import frames as frame_rules
 from gallery.models import Artwork, Collection
+from gallery.shares import EXPIRY_CHOICES
 
 MAX_FRAMES_FILE_BYTES = 5 * 1024 * 1024
 
@@ -219,3 +220,18 @@ class CollectionForm(forms.ModelForm):
         if not name:
             raise ValidationError("Give the collection a name.")
         return name
+
+
+class ShareForm(forms.Form):
+    expiry = forms.ChoiceField(
+        label="Expires after",
+        choices=[(key, label) for key, (label, _lifetime) in EXPIRY_CHOICES.items()],
+        initial="7d",
+    )
+    max_views = forms.IntegerField(
+        label="View limit",
+        required=False,
+        min_value=1,
+        max_value=1_000_000,
+        help_text="Empty: no limit.",
+    )

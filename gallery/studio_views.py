@@ -19,8 +19,9 @@ from django.views.decorators.http import require_POST
 from accounts.models import UserSettings, Visibility
 from gallery import frames as frame_rules
 from gallery import generation
-from gallery.forms import PRESETS, ArtworkForm, CollectionForm, GenerateForm
-from gallery.models import Artwork, Collection, CollectionItem, Generation
+from gallery.forms import PRESETS, ArtworkForm, CollectionForm, GenerateForm, ShareForm
+from gallery.models import Artwork, Collection, CollectionItem, Generation, Share
+from gallery.shares import create_share
 
 STUDIO_PAGE_SIZE = 24
 
@@ -153,6 +154,39 @@ def artwork_visibility(request: HttpRequest, public_id: str) -> HttpResponse:
     artwork.save(update_fields=["visibility", "featured", "updated_at"])
     messages.success(request, f"“{artwork.prompt[:60]}” is now {visibility}.")
     return _back(request, reverse("gallery:studio"))
+
+
+# --- Share links ----------------------------------------------------------------------
+
+
+@login_required
+def artwork_shares(request: HttpRequest, public_id: str) -> HttpResponse:
+    artwork = _own_artwork(request, public_id)
+    form = ShareForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            create_share(
+                artwork,
+                expiry=form.cleaned_data["expiry"],
+                max_views=form.cleaned_data["max_views"],
+            )
+            messages.success(request, "Share link created. Copy it below.")
+            return redirect("gallery:studio_shares", public_id=artwork.public_id)
+        status = 400
+    else:
+        status = 200
+    context = {"artwork": artwork, "form": form, "shares": artwork.shares.order_by("-created_at")}
+    return render(request, "studio/shares.html", context, status=status)
+
+
+@login_required
+@require_POST
+def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    share = get_object_or_404(Share.objects.select_related("artwork"), pk=pk,
+                              artwork__owner=request.user)  # fmt: skip
+    if Share.objects.filter(pk=share.pk).revoke():
+        messages.success(request, "Share link revoked. It now answers “gone”.")
+    return redirect("gallery:studio_shares", public_id=share.artwork.public_id)
 
 
 # --- Generation ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     # /a/ artworks, by their random public id
     path("a/<str:public_id>/", views.artwork, name="artwork"),
     path("a/<str:public_id>/like/", views.like, name="like"),
+    path("a/<str:public_id>/embed/", views.artwork_embed, name="artwork_embed"),
     path("a/<str:public_id>/remix/", studio_views.artwork_remix, name="remix"),
     path(
         "a/<str:public_id>/export.<str:fmt>",
@@ -17,6 +18,11 @@ urlpatterns = [
     ),
     # /c/ collections
     path("c/<str:public_id>/", views.collection, name="collection"),
+    # /s/ share links, by their secret code
+    path("s/<str:code>/", views.share, name="share"),
+    path("s/<str:code>/embed/", views.share_embed, name="share_embed"),
+    # /oembed for sites that unfurl artwork links
+    path("oembed", views.oembed, name="oembed"),
     # /studio/ the creator's own work
     path("studio/", studio_views.studio, name="studio"),
     path("studio/new/", studio_views.artwork_create, name="studio_new"),
@@ -29,6 +35,8 @@ urlpatterns = [
         studio_views.artwork_visibility,
         name="studio_visibility",
     ),
+    path("studio/a/<str:public_id>/shares/", studio_views.artwork_shares, name="studio_shares"),
+    path("studio/shares/<int:pk>/revoke/", studio_views.share_revoke, name="studio_share_revoke"),
     path("studio/collections/", studio_views.collections, name="studio_collections"),
     path("studio/collections/add/", studio_views.collection_add, name="studio_collection_add"),
     path(

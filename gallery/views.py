@@ -6,16 +6,24 @@ import logging
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Visibility
-from gallery import engagement
+from gallery import engagement, oembeds, shares
 from gallery.health import PROBES
-from gallery.models import Artwork, Collection, Like
+from gallery.models import Artwork, Collection, Like, Share
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +98,9 @@ def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
         "collections": collections,
         "more": more,
         "remix_source": _remix_source_for(request.user, art),
+        "embed_snippet": (
+            oembeds.embed_snippet(request, art) if art.visibility != Visibility.PRIVATE else ""
+        ),
         # Remixes are listed like any list: public ones only (see DESIGN.md).
         "remixes": art.remixes.listed().only("public_id", "prompt").order_by("-created_at")[:12],
         "my_collections": (
@@ -155,3 +166,99 @@ def healthz(request: HttpRequest) -> JsonResponse:
             results[part] = "failing"
     healthy = all(state == "ok" for state in results.values())
     return JsonResponse(results, status=200 if healthy else 503)
+
+
+# --- Share links -------------------------------------------------------------------------
+
+
+def _open_share(request: HttpRequest, code: str) -> tuple[Share | None, HttpResponse | None]:
+    """The share with its artwork if it may be viewed now, counting the view; else the
+    404 (unknown code) or 410 (expired, used up, revoked) response to send instead.
+    The owner's own visits are not counted, so checking a link does not use it up."""
+    share = Share.objects.select_related("artwork__owner").filter(code=code).first()
+    if share is None:
+        raise Http404("No such share link.")
+    is_owner = request.user.is_authenticated and request.user.pk == share.artwork.owner_id
+    if share.status == Share.Status.LIVE and (is_owner or shares.consume_view(code)):
+        if not is_owner:
+            share.view_count += 1
+            engagement.count_view(share.artwork, engagement.visitor_key(request))
+        return share, None
+    share.refresh_from_db()
+    response = render(
+        request,
+        "gallery/share_gone.html",
+        {"share": share, "message": shares.GONE_MESSAGES[share.status], "is_owner": is_owner},
+        status=410,
+    )
+    return None, _private_page(response)
+
+
+def _private_page(response: HttpResponse) -> HttpResponse:
+    """Headers for pages reached through a secret link: not indexed, not cached, and
+    the link is never sent on as a Referer."""
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@require_safe
+def share(request: HttpRequest, code: str) -> HttpResponse:
+    found, gone = _open_share(request, code)
+    if gone:
+        return gone
+    is_owner = request.user.is_authenticated and request.user.pk == found.artwork.owner_id
+    context = {"share": found, "artwork": found.artwork, "is_owner": is_owner}
+    return _private_page(render(request, "gallery/share.html", context))
+
+
+# --- Embeds and oEmbed --------------------------------------------------------------
+
+
+def _embed_response(request: HttpRequest, artwork: Artwork) -> HttpResponse:
+    options = {
+        "autoplay": request.GET.get("autoplay", "1") != "0",
+        "loop": request.GET.get("loop", "1") != "0",
+        "theme": request.GET.get("theme") if request.GET.get("theme") in ("light", "dark") else "",
+    }
+    response = render(request, "gallery/embed.html", {"artwork": artwork, **options})
+    # The only pages other sites may frame (X-Frame-Options is DENY everywhere else).
+    response["Content-Security-Policy"] = "frame-ancestors *"
+    return response
+
+
+@xframe_options_exempt
+@require_safe
+def artwork_embed(request: HttpRequest, public_id: str) -> HttpResponse:
+    response = _embed_response(request, _get_artwork_for_viewer(request, public_id))
+    if response.status_code == 200 and request.user.is_anonymous:
+        patch_cache_control(response, public=True, max_age=300)
+    return response
+
+
+@xframe_options_exempt
+@require_safe
+def share_embed(request: HttpRequest, code: str) -> HttpResponse:
+    found, gone = _open_share(request, code)
+    if gone:
+        gone["Content-Security-Policy"] = "frame-ancestors *"
+        return gone
+    return _private_page(_embed_response(request, found.artwork))
+
+
+@require_safe
+def oembed(request: HttpRequest) -> HttpResponse:
+    """oEmbed (https://oembed.com) for artwork URLs: a `rich` type with the iframe."""
+    if request.GET.get("format", "json") != "json":
+        return HttpResponse("Only format=json is supported.", status=501)
+    art = oembeds.artwork_for_url(request.GET.get("url", ""))
+    try:
+        max_width = oembeds.positive_int(request.GET.get("maxwidth"))
+        max_height = oembeds.positive_int(request.GET.get("maxheight"))
+    except ValueError:
+        return HttpResponseBadRequest("maxwidth and maxheight must be positive whole numbers.")
+    payload = oembeds.payload(request, art, max_width=max_width, max_height=max_height)
+    response = JsonResponse(payload)
+    patch_cache_control(response, public=True, max_age=3600)
+    return response

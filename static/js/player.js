@@ -6,7 +6,9 @@
 (function () {
   "use strict";
 
-  function AsciiPlayer(root, frames, fps) {
+  function AsciiPlayer(root, frames, fps, options) {
+    options = options || {};
+    this.loop = options.loop !== false;
     this.screen = root.querySelector("[data-player-screen]");
     this.toggle = root.querySelector("[data-player-toggle]");
     this.counter = root.querySelector("[data-player-counter]");
@@ -17,7 +19,7 @@
     var self = this;
     this.toggle.addEventListener("click", function () { self.flip(); });
     var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    this.wantsToPlay = !reduced;
+    this.wantsToPlay = !reduced && options.autoplay !== false;
     this.render();
   }
 
@@ -34,7 +36,16 @@
     this.toggle.hidden = !animates;
     if (animates && this.wantsToPlay) {
       var self = this;
-      this.timer = setInterval(function () { self.show(self.index + 1); }, 1000 / this.fps);
+      this.timer = setInterval(function () {
+        if (!self.loop && self.index === self.frames.length - 1) {
+          self.wantsToPlay = false;
+          self.index = -1; // Play starts again from the first frame
+          self.render();
+          self.show(self.frames.length - 1);
+          return;
+        }
+        self.show(self.index + 1);
+      }, 1000 / this.fps);
     }
     this.toggle.textContent = this.timer ? "Pause" : "Play";
     this.toggle.setAttribute("aria-pressed", this.timer ? "false" : "true");
@@ -55,7 +66,10 @@
   var data = document.getElementById("player-frames");
   if (!root || !data) return;
   var fps = Math.max(1, Math.min(60, parseInt(root.dataset.fps, 10) || 10));
-  var player = new AsciiPlayer(root, JSON.parse(data.textContent), fps);
+  var player = new AsciiPlayer(root, JSON.parse(data.textContent), fps, {
+    autoplay: root.dataset.autoplay !== "0",
+    loop: root.dataset.loop !== "0",
+  });
   document.addEventListener("keydown", function (event) {
     var tag = (event.target.tagName || "").toLowerCase();
     if (event.key !== " " || ["input", "textarea", "select", "button", "a"].indexOf(tag) >= 0) return;

@@ -1,0 +1,516 @@
+"""Artwork exports: an animated GIF, a PNG poster, a CSS-animated SVG, text and JSON.
+
+The render_* functions are pure: frames and numbers in, bytes or text out. The image
+formats are slow enough to be worth keeping, so `cached_export` stores them in the
+default storage under `exports/<public_id>/<version>-<theme>.<ext>`; the version is a
+hash of what changes the picture (updated_at, size, fps, the renderer), so an edit
+gets fresh objects and old ones are pruned on the next render. `delete_exports`
+removes an artwork's objects when the artwork goes.
+
+The GIF and PNG are drawn with JetBrains Mono (OFL, from the fontpkg-jetbrains-mono
+package) on a character grid: each glyph is rendered once per font size and pasted
+into place, each distinct line is composed once per render, and every frame is an
+"L" image whose grey levels become palette indices, so nothing needs quantising.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import IO
+from xml.sax.saxutils import escape
+
+from django.core.files import File
+from django.core.files.storage import Storage, default_storage
+from django.urls import reverse
+from django.utils.text import slugify
+from PIL import Image, ImageDraw, ImageFont
+
+from gallery.frames import join_frames, split_lines
+from gallery.models import Artwork
+
+# Bump when the output of any renderer changes, so cached exports are drawn again.
+RENDERER_VERSION = 1
+
+CONTENT_TYPES = {
+    "gif": "image/gif",
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "txt": "text/plain; charset=utf-8",
+    "json": "application/json",
+}
+FORMATS = frozenset(CONTENT_TYPES)
+# Drawn once per version and served from storage; txt and json are cheaper to render
+# than to fetch, and do not depend on a theme.
+STORED_FORMATS = frozenset({"gif", "png", "svg"})
+
+
+@dataclass(frozen=True)
+class Theme:
+    background: str
+    text: str
+
+
+THEMES = {
+    "dark": Theme(background="#111418", text="#d9e6d3"),
+    "light": Theme(background="#f6f5f1", text="#1d1f23"),
+}
+DEFAULT_THEME = "dark"
+
+EXPORTS_PREFIX = "exports"
+
+FONT_PACKAGE = "fontpkg_jetbrains_mono"
+FONT_FILE = "files/JetBrainsMono[wght].ttf"
+# At 15px a JetBrains Mono cell is exactly 9px wide (0.6 em); with 18px lines that is
+# the usual 1:2 terminal cell. Smaller sizes keep whole-pixel cells for big GIFs.
+FONT_SIZE = 15
+GIF_FONT_SIZES = (15, 10, 5)
+LINE_SPACING = 1.2
+# The SVG names fonts a reader is likely to have; all of them are about 0.6 em wide.
+SVG_FONT_STACK = (
+    '"JetBrains Mono", ui-monospace, SFMono-Regular, "DejaVu Sans Mono", Menlo, Consolas,'
+    ' "Liberation Mono", monospace'
+)
+
+# Antialiasing levels between background and text colour: 16 look smooth and keep the
+# GIF's LZW codes short (256 levels make it about twice as big).
+LEVELS = 16
+
+# A GIF is held in memory while it is encoded (Pillow keeps every frame), and each
+# character costs a glyph paste: these bounds keep the largest export within a few
+# seconds and a few hundred MB. Past them the font gets smaller, then the GIF is refused.
+GIF_MAX_PIXELS = 150_000_000  # summed over all frames, one byte each
+GIF_MAX_CELLS = 3_000_000  # frames x width x height
+
+# GIF delays are in hundredths of a second, and browsers play delays under 2 as 10.
+GIF_MIN_DELAY_CS = 2
+
+
+class ExportTooLarge(Exception):
+    """The artwork is too big to export in this format within the server's bounds."""
+
+
+# --- Versions, names and URLs -------------------------------------------------------
+
+
+def theme_named(name: str | None) -> str:
+    """A known theme name: `name` if it is one, else the default (so odd query strings
+    cannot create new cache objects)."""
+    return name if name in THEMES else DEFAULT_THEME
+
+
+def export_version(artwork: Artwork) -> str:
+    """Changes whenever the picture may change: any save (updated_at), size, fps, or a
+    new renderer."""
+    parts = (
+        RENDERER_VERSION,
+        artwork.updated_at.isoformat(),
+        artwork.width,
+        artwork.height,
+        artwork.fps,
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def export_etag(artwork: Artwork, fmt: str, theme: str = DEFAULT_THEME) -> str:
+    """A strong ETag (quoted) for one format and theme of the current version."""
+    variant = f"{theme}-{fmt}" if fmt in STORED_FORMATS else fmt
+    return f'"{export_version(artwork)}-{variant}"'
+
+
+def export_storage_name(artwork: Artwork, fmt: str, theme: str = DEFAULT_THEME) -> str:
+    return f"{_artwork_prefix(artwork)}/{export_version(artwork)}-{theme}.{fmt}"
+
+
+def export_filename(artwork: Artwork, fmt: str) -> str:
+    """The name a download gets: the prompt as a slug."""
+    slug = slugify(artwork.prompt)[:60].strip("-") or f"artwork-{artwork.public_id}"
+    return f"{slug}.{fmt}"
+
+
+def export_url(artwork: Artwork, fmt: str, theme: str | None = None) -> str:
+    """The export's path with the version in the query string: shared caches keep
+    exports a day, so links that should change with an edit (og:image, download
+    buttons) get a new URL with each version."""
+    query = f"v={export_version(artwork)[:8]}"
+    if theme and theme != DEFAULT_THEME:
+        query += f"&theme={theme_named(theme)}"
+    return f"{reverse('gallery:export', args=[artwork.public_id, fmt])}?{query}"
+
+
+def _artwork_prefix(artwork: Artwork) -> str:
+    return f"{EXPORTS_PREFIX}/{artwork.public_id}"
+
+
+# --- The character grid -------------------------------------------------------------
+
+
+@functools.cache
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    # Read as bytes, so it also works when the package is zipped. BASIC layout: no
+    # shaping, so code ligatures ("->", "==") never merge characters of the art.
+    data = resources.files(FONT_PACKAGE).joinpath(FONT_FILE).read_bytes()
+    return ImageFont.truetype(io.BytesIO(data), size, layout_engine=ImageFont.Layout.BASIC)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Pixel geometry of a character grid at one font size."""
+
+    font_size: int
+    cell_width: int
+    line_height: int
+    padding: int
+    # From the top of a line to its baseline, and to the top of the glyph boxes.
+    baseline: float
+    glyph_top: int
+
+    def canvas(self, width: int, height: int) -> tuple[int, int]:
+        return (
+            width * self.cell_width + 2 * self.padding,
+            height * self.line_height + 2 * self.padding,
+        )
+
+
+@functools.cache
+def grid(font_size: int = FONT_SIZE) -> Grid:
+    font = _font(font_size)
+    ascent, descent = font.getmetrics()
+    line_height = round(font_size * LINE_SPACING)
+    # Centre the font's box (ascent + descent) on the line.
+    glyph_top = (line_height - ascent - descent) // 2
+    cell_width = round(font.getlength("M"))
+    return Grid(
+        font_size=font_size,
+        cell_width=cell_width,
+        line_height=line_height,
+        padding=2 * cell_width,
+        baseline=(line_height - ascent - descent) / 2 + ascent,
+        glyph_top=glyph_top,
+    )
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    """Coverage (an "L" mask) to paste at an offset from a cell's or line's corner."""
+
+    mask: Image.Image
+    dx: int
+    dy: int
+
+
+@functools.lru_cache(maxsize=8192)
+def _glyph(font_size: int, char: str) -> _Stamp | None:
+    """One character's coverage, cropped to its ink; None when it has none (space)."""
+    font = _font(font_size)
+    cell = grid(font_size)
+    ascent, descent = font.getmetrics()
+    # Room on both sides for glyphs that overhang their cell.
+    margin = cell.cell_width
+    canvas = Image.new("L", (3 * cell.cell_width, ascent + descent + 2 * margin), 0)
+    ImageDraw.Draw(canvas).text((margin, margin), char, fill=255, font=font)
+    box = canvas.getbbox()
+    if box is None:
+        return None
+    return _Stamp(
+        mask=canvas.crop(box),
+        dx=box[0] - margin,
+        dy=box[1] - margin + cell.glyph_top,
+    )
+
+
+class _Painter:
+    """Draws frames on one canvas size, remembering lines it has composed before
+    (animations repeat most of their lines from frame to frame)."""
+
+    def __init__(self, width: int, height: int, cell: Grid) -> None:
+        self.width, self.height, self.cell = width, height, cell
+        self.size = cell.canvas(width, height)
+        line_bytes = self.size[0] * (cell.line_height * 2)
+        # Bounded by memory, not by count: wide canvases keep fewer lines.
+        self._line = functools.lru_cache(maxsize=max(64, 32_000_000 // line_bytes))(
+            self._compose_line
+        )
+
+    def coverage(self, frame: str) -> Image.Image:
+        """The frame as an "L" image: 0 background, 255 full ink."""
+        image = Image.new("L", self.size, 0)
+        pad, line_height = self.cell.padding, self.cell.line_height
+        for row, line in enumerate(split_lines(frame)[: self.height]):
+            stamp = self._line(line[: self.width].rstrip())
+            if stamp is not None:
+                y = pad + row * line_height + stamp.dy
+                image.paste(255, (pad + stamp.dx, y), mask=stamp.mask)
+        return image
+
+    def _compose_line(self, line: str) -> _Stamp | None:
+        cell = self.cell
+        stamps = [(col, _glyph(cell.font_size, char)) for col, char in enumerate(line)]
+        stamps = [(col, stamp) for col, stamp in stamps if stamp is not None]
+        if not stamps:
+            return None
+        left = min(col * cell.cell_width + s.dx for col, s in stamps)
+        top = min(s.dy for _, s in stamps)
+        right = max(col * cell.cell_width + s.dx + s.mask.width for col, s in stamps)
+        bottom = max(s.dy + s.mask.height for _, s in stamps)
+        strip = Image.new("L", (right - left, bottom - top), 0)
+        for col, stamp in stamps:
+            x = col * cell.cell_width + stamp.dx - left
+            strip.paste(255, (x, stamp.dy - top), mask=stamp.mask)
+        return _Stamp(mask=strip, dx=left, dy=top)
+
+
+def _hex_rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+@functools.cache
+def _palette(theme: str) -> tuple[list[int], list[int]]:
+    """(palette, lookup): LEVELS colours from background to text, and the table that
+    turns 0..255 coverage into those palette indices."""
+    background, text = _hex_rgb(THEMES[theme].background), _hex_rgb(THEMES[theme].text)
+    palette = []
+    for level in range(LEVELS):
+        share = level / (LEVELS - 1)
+        palette += [round(b + (t - b) * share) for b, t in zip(background, text, strict=True)]
+    lookup = [round(value * (LEVELS - 1) / 255) for value in range(256)]
+    return palette, lookup
+
+
+def _in_colour(coverage: Image.Image, theme: str) -> Image.Image:
+    palette, lookup = _palette(theme)
+    image = coverage.point(lookup)
+    image.putpalette(palette)  # "L" becomes "P": the levels are the palette indices
+    return image
+
+
+# --- GIF and PNG --------------------------------------------------------------------
+
+
+def gif_durations(frame_count: int, fps: int) -> list[int]:
+    """Per-frame delays in ms. GIF counts hundredths of a second, so 1/fps is rounded
+    frame by frame against the running total: 8 fps gives 120, 130, 130, 120 ms..., and
+    the loop lasts exactly frame_count / fps. Above 50 fps every frame gets the 20 ms
+    browsers honour, and the animation plays a little slower than the original."""
+    ends = [round((index + 1) * 100 / fps) for index in range(frame_count)]
+    starts = [0, *ends[:-1]]
+    return [
+        max(GIF_MIN_DELAY_CS, end - start) * 10 for start, end in zip(starts, ends, strict=True)
+    ]
+
+
+def gif_font_size(frame_count: int, width: int, height: int) -> int:
+    """The largest font size at which the whole GIF stays within GIF_MAX_PIXELS."""
+    if frame_count * width * height > GIF_MAX_CELLS:
+        raise ExportTooLarge(
+            f"{frame_count} frames of {width}x{height} characters are too many for a GIF;"
+            " download the SVG, text or JSON export instead."
+        )
+    for size in GIF_FONT_SIZES:
+        canvas_width, canvas_height = grid(size).canvas(width, height)
+        if frame_count * canvas_width * canvas_height <= GIF_MAX_PIXELS:
+            return size
+    raise ExportTooLarge(
+        f"{frame_count} frames of {width}x{height} characters make too big a GIF;"
+        " download the SVG, text or JSON export instead."
+    )
+
+
+def write_gif(
+    fp: IO[bytes],
+    frames: Sequence[str],
+    width: int,
+    height: int,
+    fps: int,
+    theme: str = DEFAULT_THEME,
+) -> None:
+    """An endlessly looping GIF of the frames. Identical consecutive frames are merged
+    into one with their delays added up (Pillow does it), so playback time is kept."""
+    painter = _Painter(width, height, grid(gif_font_size(len(frames), width, height)))
+    images: Iterator[Image.Image] = (_in_colour(painter.coverage(frame), theme) for frame in frames)
+    first = next(images)
+    first.save(
+        fp,
+        "GIF",
+        save_all=True,
+        append_images=images,  # a generator: Pillow keeps its own copies, we keep none
+        duration=gif_durations(len(frames), fps),
+        loop=0,
+        optimize=False,  # the palette is already minimal; optimising costs a pass per frame
+        disposal=1,  # keep each frame under the next, which Pillow crops to what changed
+    )
+
+
+def render_gif(
+    frames: Sequence[str], width: int, height: int, fps: int, theme: str = DEFAULT_THEME
+) -> bytes:
+    buffer = io.BytesIO()
+    write_gif(buffer, frames, width, height, fps, theme)
+    return buffer.getvalue()
+
+
+def render_png(frames: Sequence[str], width: int, height: int, theme: str = DEFAULT_THEME) -> bytes:
+    """The first frame as a poster, at the GIF's full size."""
+    painter = _Painter(width, height, grid(FONT_SIZE))
+    buffer = io.BytesIO()
+    _in_colour(painter.coverage(frames[0] if frames else ""), theme).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+# --- SVG ----------------------------------------------------------------------------
+
+
+def _number(value: float) -> str:
+    """A short decimal for SVG and CSS: 0.125, 14.5, 100."""
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+def render_svg(
+    frames: Sequence[str],
+    width: int,
+    height: int,
+    fps: int,
+    theme: str = DEFAULT_THEME,
+    title: str = "",
+) -> str:
+    """An SVG that plays the frames with CSS alone, looping, so it animates where no
+    script may run (a GitHub README, an <img>). Every frame is a <text> with a <tspan>
+    per line; all but one are hidden at any time. Each frame runs the same animation,
+    visible for the first 1/n of an n/fps second cycle, started i/fps seconds late.
+    Readers who ask for reduced motion see the first frame only."""
+    cell = grid(FONT_SIZE)
+    canvas_width, canvas_height = cell.canvas(width, height)
+    colours = THEMES[theme]
+    count = max(len(frames), 1)
+    cycle = count / fps
+    style = [
+        f"text{{font-family:{SVG_FONT_STACK};font-size:{cell.font_size}px;"
+        f"fill:{colours.text};white-space:pre;font-variant-ligatures:none}}"
+    ]
+    if count > 1:
+        style += [
+            f".f{{visibility:hidden;animation:play {_number(cycle)}s step-end infinite}}",
+            f"@keyframes play{{0%{{visibility:visible}}"
+            f"{_number(100 / count)}%{{visibility:hidden}}}}",
+            "@media (prefers-reduced-motion:reduce){.f{animation:none}.f0{visibility:visible}}",
+        ]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{canvas_width}"'
+        f' height="{canvas_height}" viewBox="0 0 {canvas_width} {canvas_height}" role="img">',
+        f"<title>{escape(_xml_text(title))}</title>" if title else "",
+        f"<style>{''.join(style)}</style>",
+        f'<rect width="100%" height="100%" fill="{colours.background}"/>',
+    ]
+    tops = [cell.padding + row * cell.line_height for row in range(height)]
+    for index, frame in enumerate(frames):
+        attributes = ' xml:space="preserve"'
+        if count > 1:
+            attributes += f' class="f f{index}" style="animation-delay:{_number(index / fps)}s"'
+        # Nothing between the tags: under xml:space="preserve" it would be drawn.
+        lines = "".join(
+            f'<tspan x="{cell.padding}" y="{_number(top + cell.baseline)}">'
+            f"{escape(line[:width].rstrip())}</tspan>"
+            for top, line in zip(tops, split_lines(frame)[:height], strict=False)
+        )
+        parts.append(f"<text{attributes}>{lines}</text>")
+    parts.append("</svg>\n")
+    return "\n".join(part for part in parts if part)
+
+
+def _xml_text(text: str) -> str:
+    """Without the characters XML 1.0 cannot hold (frames never contain them; a
+    prompt from an old import might)."""
+    return "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20 and c not in "\ufffe\uffff")
+
+
+# --- Text and JSON --------------------------------------------------------------------
+
+
+def render_txt(frames: Sequence[str]) -> str:
+    """The editor's format: frames between separator lines, as the .txt upload reads."""
+    return join_frames(frames) + "\n"
+
+
+def render_json(artwork: Artwork, url: str) -> str:
+    """Frames and metadata; the studio's .json upload reads the "frames" list back."""
+    data = {
+        "public_id": artwork.public_id,
+        "url": url,
+        "prompt": artwork.prompt,
+        "width": artwork.width,
+        "height": artwork.height,
+        "fps": artwork.fps,
+        "frame_count": len(artwork.frames),
+        "generator": artwork.generator,
+        "model": artwork.model,
+        "style": artwork.style,
+        "created_at": artwork.created_at.isoformat(),
+        "frames": artwork.frames,
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- Storage --------------------------------------------------------------------------
+
+
+def _write_export(fp: IO[bytes], artwork: Artwork, fmt: str, theme: str) -> None:
+    if fmt == "gif":
+        write_gif(fp, artwork.frames, artwork.width, artwork.height, artwork.fps, theme)
+    elif fmt == "png":
+        fp.write(render_png(artwork.frames, artwork.width, artwork.height, theme))
+    elif fmt == "svg":
+        svg = render_svg(
+            artwork.frames, artwork.width, artwork.height, artwork.fps, theme, artwork.prompt
+        )
+        fp.write(svg.encode())
+    else:
+        raise ValueError(f"{fmt!r} exports are not stored.")
+
+
+def cached_export(artwork: Artwork, fmt: str, theme: str = DEFAULT_THEME) -> tuple[str, str, str]:
+    """(storage name, content type, ETag) of a stored GIF, PNG or SVG export, drawn and
+    stored first if this version has none yet. Raises ExportTooLarge."""
+    if fmt not in STORED_FORMATS or theme not in THEMES:
+        raise ValueError(f"No stored {fmt!r} export in the {theme!r} theme.")
+    name = export_storage_name(artwork, fmt, theme)
+    if not default_storage.exists(name):
+        # Spooled: a big GIF goes to disk rather than sitting in memory twice.
+        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+            _write_export(spool, artwork, fmt, theme)
+            spool.seek(0)
+            # Two first requests may race; the loser's copy gets another name (storage
+            # never overwrites) and goes with the next prune or delete_exports.
+            name = default_storage.save(name, File(spool, name=name))
+        _prune_other_versions(default_storage, artwork)
+    return name, CONTENT_TYPES[fmt], export_etag(artwork, fmt, theme)
+
+
+def _stored_names(storage: Storage, artwork: Artwork) -> list[str]:
+    prefix = _artwork_prefix(artwork)
+    try:
+        _, files = storage.listdir(prefix)
+    except FileNotFoundError:  # a file system storage without the folder
+        return []
+    return [f"{prefix}/{name}" for name in files]
+
+
+def _prune_other_versions(storage: Storage, artwork: Artwork) -> None:
+    current = f"{_artwork_prefix(artwork)}/{export_version(artwork)}-"
+    for name in _stored_names(storage, artwork):
+        if not name.startswith(current):
+            storage.delete(name)
+
+
+def delete_exports(artwork: Artwork) -> int:
+    """Remove every stored export of the artwork; returns how many. Needs only the
+    public_id, so it works on an instance whose row is already deleted (post_delete)."""
+    names = _stored_names(default_storage, artwork)
+    for name in names:
+        default_storage.delete(name)
+    return len(names)

@@ -1,0 +1,109 @@
+"""oEmbed and the embed snippet: which artwork a URL names, and the iframe for it."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from accounts.models import Visibility
+from gallery.models import Artwork
+
+ARTWORK_PATH = re.compile(r"^/a/(?P<public_id>[A-Za-z0-9_-]{1,16})/?$")
+# The embed page's box around the art: a monospace cell is about 0.6 x 1.15 of the font
+# size, drawn at 12px, plus the padding and the play button row.
+CELL_WIDTH, CELL_HEIGHT, FONT_PX = 0.6, 1.15, 12
+PADDING_X, PADDING_Y = 24, 56
+
+
+def artwork_for_url(url: str) -> Artwork:
+    """The public or unlisted artwork a URL of this site points at; 404 otherwise
+    (private artworks are never described to a third party)."""
+    parts = urlsplit(url)
+    match = ARTWORK_PATH.match(parts.path or "")
+    host_ok = parts.hostname is not None and (
+        "*" in settings.ALLOWED_HOSTS
+        or parts.hostname in {h.strip("[]") for h in settings.ALLOWED_HOSTS}
+        or parts.hostname == "testserver"
+    )
+    if parts.scheme not in {"http", "https"} or not match or not host_ok:
+        raise Http404("Not an artwork URL of this site.")
+    artwork = (
+        Artwork.objects.filter(
+            public_id=match["public_id"],
+            visibility__in=[Visibility.PUBLIC, Visibility.UNLISTED],
+        )
+        .select_related("owner")
+        .first()
+    )
+    if artwork is None:
+        raise Http404("No such artwork.")
+    return artwork
+
+
+def positive_int(value: str | None) -> int | None:
+    if value in (None, ""):
+        return None
+    number = int(value)  # ValueError for junk, reported by the view as a 400
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+def embed_size(
+    artwork: Artwork, max_width: int | None = None, max_height: int | None = None
+) -> tuple[int, int]:
+    """Pixel size of an iframe that shows the whole artwork, shrunk to fit the maxima
+    (the embed page scales its font to the frame)."""
+    width = round(artwork.width * CELL_WIDTH * FONT_PX) + PADDING_X
+    height = round(artwork.height * CELL_HEIGHT * FONT_PX) + PADDING_Y
+    scale = min(
+        1.0,
+        (max_width / width) if max_width else 1.0,
+        (max_height / height) if max_height else 1.0,
+    )
+    return max(1, int(width * scale)), max(1, int(height * scale))
+
+
+def iframe(src: str, width: int, height: int, title: str) -> str:
+    return format_html(
+        '<iframe src="{}" width="{}" height="{}" title="{}" loading="lazy"'
+        ' style="border:0;border-radius:8px;max-width:100%" allowfullscreen></iframe>',
+        src,
+        width,
+        height,
+        title,
+    )
+
+
+def embed_snippet(request: HttpRequest, artwork: Artwork) -> str:
+    src = request.build_absolute_uri(reverse("gallery:artwork_embed", args=[artwork.public_id]))
+    width, height = embed_size(artwork)
+    return iframe(src, width, height, f"ASCII art: {artwork.prompt[:80]}")
+
+
+def payload(
+    request: HttpRequest, artwork: Artwork, *, max_width: int | None, max_height: int | None
+) -> dict:
+    width, height = embed_size(artwork, max_width, max_height)
+    src = request.build_absolute_uri(reverse("gallery:artwork_embed", args=[artwork.public_id]))
+    owner = artwork.owner
+    return {
+        "version": "1.0",
+        "type": "rich",
+        "title": artwork.prompt[:200],
+        "author_name": owner.display_name,
+        "author_url": request.build_absolute_uri(
+            reverse("accounts:profile", args=[owner.username])
+        ),
+        "provider_name": settings.SITE_NAME,
+        "provider_url": request.build_absolute_uri("/"),
+        "html": iframe(src, width, height, f"ASCII art: {artwork.prompt[:80]}"),
+        "width": width,
+        "height": height,
+        "cache_age": 3600,
+    }
