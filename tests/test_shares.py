@@ -1,0 +1,374 @@
+"""Share links, embeds and oEmbed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from gallery.models import Share
+from tests.commands import ROOT, database_url
+from tests.factories import make_artwork, make_share
+from tests.servers import free_ports
+
+
+def share_url(share: Share) -> str:
+    return reverse("gallery:share", args=[share.code])
+
+
+def views_used(share: Share) -> int:
+    share.refresh_from_db()
+    return share.view_count
+
+
+# --- Managing links in the studio ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_create_list_and_revoke_share_links(client, owner):
+    artwork = make_artwork(owner, visibility="private")
+    client.force_login(owner)
+    url = reverse("gallery:studio_shares", args=[artwork.public_id])
+    response = client.post(url, {"expiry": "1d", "max_views": "3"})
+    assert response.status_code == 302
+    share = Share.objects.get(artwork=artwork)
+    assert share.max_views == 3
+    assert timedelta(hours=23) < share.expires_at - timezone.now() <= timedelta(days=1)
+    assert len(share.code) >= 22  # 128+ random bits, URL-safe
+    page = client.get(url).text
+    assert share_url(share) in page and "Live" in page and "0 / 3" in page
+
+    client.post(reverse("gallery:studio_share_revoke", args=[share.pk]))
+    share.refresh_from_db()
+    assert share.status == Share.Status.REVOKED  # kept, marked revoked
+    assert "Revoked" in client.get(url).text
+
+
+@pytest.mark.django_db
+def test_never_expiring_unlimited_link(client, owner):
+    artwork = make_artwork(owner)
+    client.force_login(owner)
+    client.post(
+        reverse("gallery:studio_shares", args=[artwork.public_id]),
+        {"expiry": "never", "max_views": ""},
+    )
+    share = Share.objects.get()
+    assert share.expires_at is None and share.max_views is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"expiry": "forever", "max_views": ""}, "Select a valid choice"),
+        ({"expiry": "1h", "max_views": "0"}, "greater than or equal to 1"),
+        ({"expiry": "1h", "max_views": "-3"}, "greater than or equal to 1"),
+        ({"expiry": "1h", "max_views": "lots"}, "Enter a whole number"),
+    ],
+)
+def test_bad_share_settings_are_form_errors(client, owner, data, message):
+    artwork = make_artwork(owner)
+    client.force_login(owner)
+    response = client.post(reverse("gallery:studio_shares", args=[artwork.public_id]), data)
+    assert response.status_code == 400
+    assert message in response.text
+    assert not Share.objects.exists()
+
+
+@pytest.mark.django_db
+def test_only_the_owner_manages_links(client, owner, other_user):
+    share = make_share(make_artwork(owner))
+    client.force_login(other_user)
+    url = reverse("gallery:studio_shares", args=[share.artwork.public_id])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"expiry": "1h"}).status_code == 404
+    assert client.post(reverse("gallery:studio_share_revoke", args=[share.pk])).status_code == 404
+    assert views_used(share) == 0 and share.revoked_at is None
+
+
+# --- Opening a link ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_live_link_shows_even_a_private_artwork_and_counts_once(client, owner):
+    artwork = make_artwork(owner, prompt="secret lighthouse", visibility="private")
+    share = make_share(artwork, max_views=5)
+    response = client.get(share_url(share))
+    assert response.status_code == 200
+    assert "secret lighthouse" in response.text
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
+    assert '<meta name="robots" content="noindex, nofollow">' in response.text
+    assert views_used(share) == 1
+    artwork.refresh_from_db()
+    assert artwork.views_count == 1  # also a view of the artwork
+    assert "Only you see this" not in response.text  # statistics are the owner's
+
+
+@pytest.mark.django_db
+def test_the_owner_sees_statistics_without_using_views(client, owner):
+    share = make_share(make_artwork(owner), max_views=2)
+    client.get(share_url(share))
+    client.force_login(owner)
+    page = client.get(share_url(share)).text
+    assert "Only you see this" in page and "1 view of 2 used" in page
+    assert views_used(share) == 1
+
+
+@pytest.mark.django_db
+def test_unknown_code_is_404(client):
+    assert client.get("/s/no-such-code-at-all-anywhere/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_used_up_link_answers_410(client, owner):
+    share = make_share(make_artwork(owner), max_views=2)
+    assert client.get(share_url(share)).status_code == 200
+    assert client.get(share_url(share)).status_code == 200
+    response = client.get(share_url(share))
+    assert response.status_code == 410
+    assert "viewed as many times as it allows" in response.text
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert views_used(share) == 2
+
+
+@pytest.mark.django_db
+def test_an_expired_link_answers_410(client, owner):
+    share = make_share(make_artwork(owner), expires_at=timezone.now() - timedelta(seconds=1))
+    response = client.get(share_url(share))
+    assert response.status_code == 410
+    assert "has expired" in response.text
+    assert views_used(share) == 0
+
+
+@pytest.mark.django_db
+def test_a_revoked_link_and_its_embed_answer_410(client, owner):
+    share = make_share(make_artwork(owner))
+    Share.objects.filter(pk=share.pk).revoke()
+    response = client.get(share_url(share))
+    assert response.status_code == 410 and "revoked" in response.text
+    embed = client.get(reverse("gallery:share_embed", args=[share.code]))
+    assert embed.status_code == 410
+
+
+@pytest.mark.django_db
+def test_share_embed_counts_views_like_the_page(client, owner):
+    share = make_share(make_artwork(owner, visibility="private"), max_views=1)
+    response = client.get(reverse("gallery:share_embed", args=[share.code]))
+    assert response.status_code == 200
+    assert response["Content-Security-Policy"] == "frame-ancestors *"
+    assert "X-Frame-Options" not in response
+    assert client.get(reverse("gallery:share_embed", args=[share.code])).status_code == 410
+    assert views_used(share) == 1
+
+
+# --- Embeds -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_embed_pages_may_be_framed_and_others_may_not(client, owner):
+    artwork = make_artwork(owner)
+    embed = client.get(reverse("gallery:artwork_embed", args=[artwork.public_id]))
+    assert embed.status_code == 200
+    assert embed["Content-Security-Policy"] == "frame-ancestors *"
+    assert "X-Frame-Options" not in embed
+    for url in ("/", artwork.get_absolute_url(), "/accounts/login/"):
+        assert client.get(url)["X-Frame-Options"] == "DENY", url
+
+
+@pytest.mark.django_db
+def test_embed_options(client, owner):
+    artwork = make_artwork(owner)
+    url = reverse("gallery:artwork_embed", args=[artwork.public_id])
+    default = client.get(url).text
+    assert 'data-autoplay="0"' not in default and 'data-loop="0"' not in default
+    quiet = client.get(url, {"autoplay": "0", "loop": "0", "theme": "light"}).text
+    assert 'data-autoplay="0"' in quiet and 'data-loop="0"' in quiet
+    assert 'data-theme="light"' in quiet
+    assert 'data-theme="system"' in client.get(url, {"theme": "<script>"}).text
+
+
+@pytest.mark.django_db
+def test_embed_follows_visibility(client, owner, other_user):
+    private = make_artwork(owner, visibility="private")
+    url = reverse("gallery:artwork_embed", args=[private.public_id])
+    assert client.get(url).status_code == 404
+    client.force_login(other_user)
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_artwork_page_offers_an_embed_snippet(client, owner):
+    artwork = make_artwork(owner)
+    page = client.get(artwork.get_absolute_url()).text
+    assert "&lt;iframe src=&quot;http://testserver/a/" in page
+    private = make_artwork(owner, visibility="private")
+    client.force_login(owner)
+    assert "Embed on your page" not in client.get(private.get_absolute_url()).text
+
+
+# --- oEmbed --------------------------------------------------------------------------
+
+OEMBED_REQUIRED = {"version", "type", "html", "width", "height"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("visibility", ["public", "unlisted"])
+def test_oembed_describes_public_and_unlisted_artworks(client, owner, visibility):
+    artwork = make_artwork(owner, prompt="a tiny comet", visibility=visibility)
+    url = f"http://testserver{artwork.get_absolute_url()}"
+    response = client.get("/oembed", {"url": url, "format": "json"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    data = response.json()
+    assert set(data) >= OEMBED_REQUIRED
+    assert data["version"] == "1.0" and data["type"] == "rich"
+    assert isinstance(data["width"], int) and isinstance(data["height"], int)
+    assert data["title"] == "a tiny comet"
+    assert data["author_name"] == owner.display_name
+    assert data["provider_name"] == "asciigallery"
+    src = f'src="http://testserver/a/{artwork.public_id}/embed/"'
+    assert data["html"].startswith("<iframe ") and src in data["html"]
+
+
+@pytest.mark.django_db
+def test_oembed_respects_maxwidth_and_maxheight(client, owner):
+    artwork = make_artwork(owner, frames=["x" * 200], width=200, height=1)
+    url = f"http://testserver{artwork.get_absolute_url()}"
+    full = client.get("/oembed", {"url": url}).json()
+    small = client.get("/oembed", {"url": url, "maxwidth": 300, "maxheight": 200}).json()
+    assert full["width"] > 300
+    assert small["width"] <= 300 and small["height"] <= 200
+
+
+@pytest.mark.django_db
+def test_oembed_refuses_private_unknown_and_foreign_urls(client, owner):
+    private = make_artwork(owner, visibility="private")
+    for url in (
+        f"http://testserver{private.get_absolute_url()}",
+        "http://testserver/a/doesnotexist/",
+        f"https://elsewhere.example{private.get_absolute_url()}",
+        "http://testserver/u/owner/",
+        "javascript:alert(1)",
+        "",
+    ):
+        assert client.get("/oembed", {"url": url}).status_code == 404, url
+
+
+@pytest.mark.django_db
+def test_oembed_other_formats_are_501_and_bad_sizes_400(client, owner):
+    artwork = make_artwork(owner)
+    url = f"http://testserver{artwork.get_absolute_url()}"
+    assert client.get("/oembed", {"url": url, "format": "xml"}).status_code == 501
+    assert client.get("/oembed", {"url": url, "maxwidth": "wide"}).status_code == 400
+    assert client.get("/oembed", {"url": url, "maxheight": "0"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_artwork_pages_advertise_oembed(client, owner):
+    artwork = make_artwork(owner)
+    page = client.get(artwork.get_absolute_url()).text
+    assert 'type="application/json+oembed"' in page
+    start = page.index('type="application/json+oembed" href="') + len(
+        'type="application/json+oembed" href="'
+    )
+    href = page[start : page.index('"', start)].replace("&amp;", "&")
+    assert client.get(href.replace("http://testserver", "")).status_code == 200
+
+
+# --- Concurrency: exactly max_views successful views --------------------------------
+
+PARALLEL, LIMIT = 50, 7
+
+
+def hammer(base_url: str, code: str) -> list[int]:
+    """PARALLEL simultaneous GETs of the share page over real connections."""
+
+    def fetch(_):
+        try:
+            with urllib.request.urlopen(f"{base_url}/s/{code}/", timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        return list(pool.map(fetch, range(PARALLEL)))
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_fifty_simultaneous_requests_give_exactly_seven_views(live_server, owner):
+    share = make_share(make_artwork(owner), max_views=LIMIT)
+    statuses = hammer(live_server.url, share.code)
+    assert statuses.count(200) == LIMIT
+    assert statuses.count(410) == PARALLEL - LIMIT
+    assert views_used(share) == LIMIT
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_limit_holds_across_two_app_processes(owner):
+    """Two gunicorn servers on the same database, requests spread over both."""
+    share = make_share(make_artwork(owner), max_views=LIMIT)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_"))},
+        "DATABASE_URL": database_url(connection.settings_dict["NAME"]),
+    }
+    ports = free_ports(2)
+    servers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "--workers",
+                "2",
+                "--threads",
+                "8",
+                "--bind",
+                f"127.0.0.1:{port}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for port in ports
+    ]
+    try:
+        for port in ports:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "gunicorn did not start"
+                    time.sleep(0.2)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            halves = list(
+                pool.map(lambda port: hammer(f"http://127.0.0.1:{port}", share.code), ports)
+            )
+        statuses = halves[0] + halves[1]
+        assert statuses.count(200) == LIMIT
+        assert statuses.count(410) == 2 * PARALLEL - LIMIT
+        assert views_used(share) == LIMIT
+    finally:
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+        for server in servers:
+            server.wait(timeout=30)
