@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.models import ApiKey, Provider, User, UserSettings
+from gallery.outbound import UnsafeURL, check_base_url
 
 
 def _choices(values: list[str]) -> list[tuple[str, str]]:
@@ -35,6 +36,12 @@ class PreferencesForm(forms.ModelForm):
 
 
 class ProfileForm(forms.ModelForm):
+    def clean_image_url(self) -> str:
+        url = self.cleaned_data["image_url"]
+        if url and not url.startswith("https://"):
+            raise forms.ValidationError("Use an https:// image address.")
+        return url
+
     class Meta:
         model = User
         fields = ("name", "image_url")
@@ -78,6 +85,11 @@ class ApiKeyForm(forms.ModelForm):
             self.add_error("base_url", "An OpenAI-compatible server needs its base URL.")
         if provider and provider != Provider.OPENAI_COMPATIBLE and base_url:
             self.add_error("base_url", "Only OpenAI-compatible servers take a base URL.")
+        elif base_url:
+            try:
+                check_base_url(base_url)
+            except UnsafeURL as error:
+                self.add_error("base_url", str(error))
         name = cleaned.get("name")
         if name and ApiKey.objects.filter(user=self.instance.user, name__iexact=name).exists():
             self.add_error("name", "You already have a key with this name.")

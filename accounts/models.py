@@ -208,7 +208,12 @@ class ApiKey(models.Model):
                 condition=models.Q(provider__in=Provider.values),
                 name="apikey_provider_valid",
             ),
-            models.UniqueConstraint(fields=["user", "name"], name="apikey_name_unique_per_user"),
+            models.UniqueConstraint(
+                "user",
+                Lower("name"),
+                name="apikey_name_unique_per_user",
+                violation_error_message="You already have a key with this name.",
+            ),
         ]
 
     def __str__(self) -> str:

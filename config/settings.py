@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+# First of all: refuse NUL bytes, which PostgreSQL cannot store or compare.
+MIDDLEWARE.insert(0, "config.middleware.reject_nul_bytes")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -138,6 +140,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Sessions live in the database, so app servers keep no state. With REDIS_URL set,
 # the cache is Redis and sessions are read through it (written to both).
 REDIS_URL = env_str("REDIS_URL")
+# Without Redis the cache is a database table, shared by every worker and server, so
+# that allauth's rate limits count each attempt once (`createcachetable` makes it).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}
+}
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -249,6 +256,8 @@ STORAGES = {
 }
 # Upper bound for one uploaded image, in bytes.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# The largest artwork (500 frames of 300x150) is about 23 MB of text in the editor.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 
 # --- Email ----------------------------------------------------------------------
 # EMAIL_URL: smtp://user:password@host:587 (STARTTLS) or smtps://... (implicit TLS).
@@ -317,6 +326,9 @@ AI_SERVER_KEYS = {
     }.items()
     if key
 }
+# Whether creators' OpenAI-compatible base URLs may point at private addresses (a model
+# server on this machine) or plain http. Never in production: see gallery/outbound.py.
+AI_ALLOW_PRIVATE_BASE_URLS = env_bool("AI_ALLOW_PRIVATE_BASE_URLS", DEBUG)
 # Seconds to wait for each answer of a provider (a generation makes two requests).
 AI_TIMEOUT_SECONDS = env_int("AI_TIMEOUT_SECONDS", 60)
 # Generations one user may start per hour, counted in the database so that every app

@@ -48,14 +48,33 @@ def unlike(user, artwork: Artwork) -> bool:
     return removed
 
 
+def should_count(request: HttpRequest, artwork: Artwork) -> bool:
+    """Views by the owner, and HEAD requests (link checkers), are not views."""
+    if request.method != "GET":
+        return False
+    return not (request.user.is_authenticated and request.user.pk == artwork.owner_id)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The visitor's address; behind a trusted load balancer, the one it saw."""
+    if settings.SECURE_PROXY_SSL_HEADER:  # set exactly when DJANGO_BEHIND_PROXY is true
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            # The balancer appends the address it saw: the last entry is the trusted one.
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def visitor_key(request: HttpRequest) -> str:
-    """Who is looking, for counting views: the user, else a salted hash of the
-    client address and browser (nothing reversible is stored)."""
+    """Who is looking, for counting views: the user, else a hash of the client address
+    with a salt that changes daily (nothing reversible is stored, and nothing links one
+    day's visitors to the next day's). Changing one's browser name does not make a
+    new visitor."""
     if request.user.is_authenticated:
         return f"u:{request.user.pk}"
-    address = request.META.get("REMOTE_ADDR", "")
-    agent = request.META.get("HTTP_USER_AGENT", "")[:300]
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}|{address}|{agent}".encode()).hexdigest()
+    day = timezone.now().date().isoformat()
+    salt = f"{settings.SECRET_KEY}|views|{day}"
+    digest = hashlib.sha256(f"{salt}|{client_address(request)}".encode()).hexdigest()
     return f"a:{digest[:40]}"
 
 

@@ -55,6 +55,8 @@ def frames_from_file(upload) -> list[str]:
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise ValidationError(f"The JSON file is not valid JSON ({error.msg}).") from None
+        except RecursionError:
+            raise ValidationError("The JSON file is nested too deeply.") from None
         if isinstance(data, dict):
             data = data.get("frames")
         if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
@@ -97,6 +99,12 @@ class ArtworkForm(forms.ModelForm):
         max_value=frame_rules.MAX_HEIGHT,
         help_text="Lines per frame. Empty: measured from the frames.",
     )
+    fps = forms.IntegerField(
+        label="Frames per second",
+        min_value=frame_rules.MIN_FPS,
+        max_value=frame_rules.MAX_FPS,
+        initial=10,
+    )
     remix_of = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
@@ -119,14 +127,24 @@ class ArtworkForm(forms.ModelForm):
         self.remix_source: Artwork | None = None
         if self.files.get("frames_file"):
             self.fields["frames_text"].required = False  # the file brings the frames
-        self.fields["fps"].min_value = frame_rules.MIN_FPS
-        self.fields["fps"].max_value = frame_rules.MAX_FPS
         self.fields["generator"].required = False
         self.fields["model"].required = False
         if self.instance.pk:
             self.initial.setdefault("frames_text", frame_rules.join_frames(self.instance.frames))
         else:
             self.initial.setdefault("visibility", UserSettings.for_user(user).default_visibility)
+
+    def _apply_preset(self) -> None:
+        """Without JavaScript the preset select cannot fill the fields in, so the
+        server does: for each of width, height and fps left empty."""
+        preset = PRESETS.get(self.data.get("preset", ""))
+        if preset is None:
+            return
+        for field, value in (("width", preset.width), ("height", preset.height),
+                             ("fps", preset.fps)):  # fmt: skip
+            if self.cleaned_data.get(field) in (None, ""):
+                self.cleaned_data[field] = value
+                self.errors.pop(field, None)
 
     def clean_frames_file(self):
         upload = self.cleaned_data.get("frames_file")
@@ -144,6 +162,7 @@ class ArtworkForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._apply_preset()
         frames = cleaned.get("frames_file")
         if frames is None:
             text = cleaned.get("frames_text") or ""

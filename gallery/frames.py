@@ -68,10 +68,13 @@ def fit(frame: str, width: int, height: int) -> str:
     return "\n".join(line[:width].ljust(width) for line in lines)
 
 
-def _bad_character(frame: str) -> str | None:
-    for char in frame:
-        if char in "\n\r":
+def bad_character(text: str, *, allow_newlines: bool = True) -> str | None:
+    """How to name the first character that has no place in art or a title, if any."""
+    for char in text:
+        if char in "\n\r" and allow_newlines:
             continue
+        if char in "\n\r":
+            return "a line break"
         if char == "\t":
             return "a tab"
         if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"}:
@@ -97,7 +100,7 @@ def validate_frames(frames: object, width: int, height: int) -> None:
         )
     validate_size(width, height)
     for number, frame in enumerate(frames, start=1):
-        bad = _bad_character(frame)
+        bad = bad_character(frame)
         if bad:
             raise ValidationError(
                 "Frame %(number)d contains %(bad)s; use spaces and printable characters.",

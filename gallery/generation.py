@@ -36,6 +36,7 @@ from urllib3.exceptions import ReadTimeoutError
 
 from accounts.models import ApiKey, Provider
 from gallery import frames as frame_rules
+from gallery.outbound import UnsafeURL, check_base_url
 from gallery.generators import generate, scene_for_prompt
 from gallery.models import Generation
 
@@ -178,6 +179,7 @@ class ChatCompletionsProvider:
 
     def generate(self, request: GenerationRequest) -> GenerationResult:
         with requests.Session() as session:
+            session.trust_env = False  # no proxies or netrc from the server's environment
             plan = self._complete(session, _plan_messages(request), temperature=0.8)
             drawn = self._complete(
                 session,
@@ -219,6 +221,7 @@ class ChatCompletionsProvider:
                 headers={"Authorization": f"Bearer {self.api_key}"},
                 timeout=self.timeout,
                 stream=True,  # so that an oversized answer is cut off, not buffered
+                allow_redirects=False,  # a redirect could lead to a private address
             )
             with response:
                 _check_status(response.status_code)
@@ -462,6 +465,11 @@ def provider_for(user, provider: str, model: str) -> GenerationProvider:
                 raise GenerationError(
                     f"Your {label} key has no base URL: add it in Settings → API keys."
                 )
+            # Checked again now, not only when the key was saved: DNS can change.
+            try:
+                check_base_url(base_url)
+            except UnsafeURL as error:
+                raise GenerationError(f"Your {label} key's base URL is refused: {error}") from None
         else:
             base_url = settings.AI_BASE_URLS[provider]
     elif settings.AI_SERVER_KEYS.get(provider) and settings.AI_BASE_URLS.get(provider):

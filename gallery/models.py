@@ -143,7 +143,8 @@ class ArtworkQuerySet(models.QuerySet):
                     config="english",
                     start_sel=HIGHLIGHT_START,
                     stop_sel=HIGHLIGHT_STOP,
-                    highlight_all=True,
+                    max_words=20,
+                    min_words=8,
                 ),
             )
             .order_by("-search_rank", "-created_at", "-id")
@@ -288,6 +289,11 @@ class Artwork(models.Model):
         errors: dict[str, ValidationError] = {}
         if not (self.prompt or "").strip():
             errors["prompt"] = ValidationError("Describe the artwork in a few words.")
+        elif frame_rules.bad_character(self.prompt, allow_newlines=False):
+            errors["prompt"] = ValidationError(
+                "The prompt contains %(bad)s; use printable characters.",
+                params={"bad": frame_rules.bad_character(self.prompt, allow_newlines=False)},
+            )
         try:
             frame_rules.validate_frames(self.frames, self.width, self.height)
         except ValidationError as error:
@@ -356,7 +362,12 @@ class CollectionQuerySet(models.QuerySet):
             public_count=models.Count(
                 "items", filter=Q(items__artwork__visibility=Visibility.PUBLIC)
             ),
-            item_count=models.Count("items"),
+            # The owner's own artworks in any visibility, other people's while public.
+            item_count=models.Count(
+                "items",
+                filter=Q(items__artwork__visibility=Visibility.PUBLIC)
+                | Q(items__artwork__owner=F("owner")),
+            ),
         )
 
     def visible_to(self, user) -> CollectionQuerySet:

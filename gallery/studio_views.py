@@ -281,9 +281,17 @@ def collection_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         status = 400
     else:
         status = 200
-    items = collection.items.select_related("artwork").defer(
-        "artwork__frames", "artwork__search_vector"
+    items = list(
+        collection.items.select_related("artwork").defer(
+            "artwork__frames", "artwork__search_vector"
+        )
     )
+    for item in items:
+        # Someone else's artwork that is no longer public stays a nameless placeholder,
+        # so that the owner can remove it without learning anything about it.
+        item.available = (
+            item.artwork.visibility == Visibility.PUBLIC or item.artwork.owner_id == request.user.pk
+        )
     context = {"collection": collection, "form": form, "items": items}
     return render(request, "studio/collection_edit.html", context, status=status)
 

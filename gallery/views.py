@@ -6,6 +6,7 @@ import logging
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import (
     Http404,
     HttpRequest,
@@ -73,7 +74,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
     art = _get_artwork_for_viewer(request, public_id)
-    if engagement.count_view(art, engagement.visitor_key(request)):
+    if engagement.should_count(request, art) and engagement.count_view(
+        art, engagement.visitor_key(request)
+    ):
         art.views_count += 1
     liked = (
         request.user.is_authenticated
@@ -117,15 +120,16 @@ def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _remix_source_for(user, artwork: Artwork) -> Artwork | None:
-    """The artwork this one remixes, if the viewer may know it exists."""
+    """The artwork this one remixes, if it may be listed to the viewer: a public one,
+    or the viewer's own (or any, for staff). An unlisted source's URL is a secret the
+    remix page must not publish."""
     if artwork.remixed_from_id is None:
         return None
-    return (
-        Artwork.objects.visible_to(user)
-        .filter(pk=artwork.remixed_from_id)
-        .only("public_id", "prompt")
-        .first()
-    )
+    listed = Q(visibility=Visibility.PUBLIC)
+    if user.is_authenticated:
+        listed |= Q(owner=user)
+    sources = Artwork.objects.all() if user.is_staff else Artwork.objects.filter(listed)
+    return sources.filter(pk=artwork.remixed_from_id).only("public_id", "prompt").first()
 
 
 @require_POST
@@ -182,7 +186,8 @@ def _open_share(request: HttpRequest, code: str) -> tuple[Share | None, HttpResp
     if share.status == Share.Status.LIVE and (is_owner or shares.consume_view(code)):
         if not is_owner:
             share.view_count += 1
-            engagement.count_view(share.artwork, engagement.visitor_key(request))
+            if engagement.should_count(request, share.artwork):
+                engagement.count_view(share.artwork, engagement.visitor_key(request))
         return share, None
     share.refresh_from_db()
     response = render(

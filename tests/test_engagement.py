@@ -129,13 +129,35 @@ def test_a_visitor_counts_once_a_day(client, owner):
     for _ in range(3):
         client.get(artwork.get_absolute_url())
     assert views_of(artwork) == 1
-    # Another browser (or address) is another visitor.
+    # Another browser on the same address is the same visitor; another address is not.
     Client(HTTP_USER_AGENT="Another browser").get(artwork.get_absolute_url())
+    assert views_of(artwork) == 1
+    Client(REMOTE_ADDR="198.51.100.7").get(artwork.get_absolute_url())
     assert views_of(artwork) == 2
     # A day later the first visitor counts again.
     ArtworkView.objects.update(counted_at=timezone.now() - timedelta(hours=24, seconds=1))
     client.get(artwork.get_absolute_url())
     assert views_of(artwork) == 3
+
+
+@pytest.mark.django_db
+def test_owners_and_link_checkers_do_not_count(client, owner):
+    artwork = make_artwork(owner)
+    client.head(artwork.get_absolute_url())
+    client.force_login(owner)
+    client.get(artwork.get_absolute_url())
+    assert views_of(artwork) == 0
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_the_forwarded_address_is_the_visitor(owner, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    artwork = make_artwork(owner)
+    for visitor in ("203.0.113.1", "203.0.113.2", "203.0.113.1"):
+        Client(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=f"1.2.3.4, {visitor}").get(
+            artwork.get_absolute_url()
+        )
+    assert views_of(artwork) == 2
 
 
 @pytest.mark.django_db

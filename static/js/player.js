@@ -47,8 +47,8 @@
         self.show(self.index + 1);
       }, 1000 / this.fps);
     }
+    // The label says what pressing does; no aria-pressed, which would contradict it.
     this.toggle.textContent = this.timer ? "Pause" : "Play";
-    this.toggle.setAttribute("aria-pressed", this.timer ? "false" : "true");
   };
   AsciiPlayer.prototype.flip = function () {
     this.wantsToPlay = !this.timer;
