@@ -49,6 +49,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
 def profile_update(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST, instance=request.user)
     if not form.is_valid():
+        # The form has already written the rejected values onto request.user; the
+        # header must keep showing the saved name.
+        request.user.refresh_from_db(fields=["name", "image_url"])
         return _render_settings(request, profile=form, status=400)
     form.save()
     messages.success(request, "Profile saved.")

@@ -8,12 +8,13 @@ from typing import NamedTuple
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accounts.models import UserSettings, Visibility
+from accounts.models import Provider, UserSettings, Visibility
 from gallery import frames as frame_rules
 from gallery.models import Artwork, Collection
 from gallery.shares import EXPIRY_CHOICES
 
 MAX_FRAMES_FILE_BYTES = 5 * 1024 * 1024
+KNOWN_GENERATORS = {"manual", "remix", "procedural", *Provider.values}
 
 
 class Preset(NamedTuple):
@@ -175,7 +176,12 @@ class ArtworkForm(forms.ModelForm):
         self.instance.frames = frames
         self.instance.width = cleaned.get("width") or max(measured_width, 1)
         self.instance.height = cleaned.get("height") or max(measured_height, 1)
-        cleaned["generator"] = cleaned.get("generator") or self.instance.generator or "manual"
+        # The generator travels in a hidden field from the generate step: only known
+        # names are kept, so nobody can label a drawing with a made-up origin.
+        generator = cleaned.get("generator") or self.instance.generator or "manual"
+        if generator not in KNOWN_GENERATORS:
+            generator, cleaned["model"] = "manual", ""
+        cleaned["generator"] = generator
         if self.remix_source is not None:
             self.instance.remixed_from = self.remix_source
         return cleaned

@@ -8,7 +8,7 @@ give clear messages) and as check constraints (so no code path can store bad row
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -121,10 +121,13 @@ class ArtworkQuerySet(models.QuerySet):
         so pages never shuffle between requests.
         """
         now = now or timezone.now()
+        # Past 20 half-lives a score is a millionth of its start: leave those rows out
+        # so the sort never has to score the whole archive.
+        recent = self.filter(created_at__gte=now - timedelta(hours=20 * TRENDING_HALF_LIFE_HOURS))
         age_hours = AgeInHours("created_at", now=now)
         engagement = F("likes_count") * 3 + F("views_count") + 1
         decay = Power(Value(0.5), age_hours / Value(float(TRENDING_HALF_LIFE_HOURS)))
-        return self.annotate(
+        return recent.annotate(
             trending_score=ExpressionWrapper(engagement * decay, output_field=models.FloatField())
         ).order_by("-trending_score", "-created_at", "-id")
 

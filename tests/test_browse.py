@@ -188,3 +188,13 @@ def test_query_counts_are_the_same_for_3_and_24_items(client, owner, other_user)
 
     assert with_twenty_four == with_three
     assert max(with_three.values()) <= 15, with_three
+
+
+def test_trending_leaves_out_the_long_decayed_archive(owner):
+    now = timezone.now()
+    fresh = make_artwork(owner, prompt="fresh")
+    ancient = make_artwork(owner, prompt="ancient")
+    Artwork.objects.filter(pk=ancient.pk).update(
+        created_at=now - timedelta(days=90), likes_count=10_000
+    )
+    assert list(Artwork.objects.listed().trending(now=now)) == [fresh]

@@ -165,3 +165,17 @@ def test_json_export_shape_is_accepted_by_the_editor_upload(client, owner):
     upload = SimpleUploadedFile("x.json", json.dumps({"frames": ["a", "b"]}).encode())
     response = client.post(reverse("gallery:studio_new"), {**editor_data(), "frames_file": upload})
     assert response.status_code == 302
+
+
+def test_a_made_up_generator_is_not_kept(client, owner):
+    client.force_login(owner)
+    client.post(reverse("gallery:studio_new"), editor_data(generator="gpt-9-secret", model="magic"))
+    artwork = Artwork.objects.get()
+    assert (artwork.generator, artwork.model) == ("manual", "")
+
+
+def test_a_rejected_profile_name_does_not_reach_the_header(client, owner):
+    client.force_login(owner)
+    response = client.post(reverse("accounts:profile_update"), {"name": "x" * 151, "image_url": ""})
+    assert response.status_code == 400
+    assert "x" * 151 not in response.text.split("</header>")[0]
