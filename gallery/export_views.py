@@ -1,9 +1,65 @@
-"""Downloads of an artwork as GIF, PNG, SVG, text or JSON (being written)."""
+"""Downloads of an artwork as GIF, PNG, SVG, text or JSON (rendering: gallery/exports.py)."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_safe
+
+from accounts.models import Visibility
+from gallery import exports
+from gallery.views import _get_artwork_for_viewer
+
+# Anyone with the URL may see public and unlisted exports, so shared caches may keep
+# them a day (links that must follow edits carry the version: exports.export_url). A
+# private one is never kept by a shared cache, or the next visitor of a proxy would
+# get the owner's art, and the browser asks again each time (a 304 is cheap).
+PUBLIC_CACHE_CONTROL = "public, max-age=86400"
+PRIVATE_CACHE_CONTROL = "private, max-age=0, must-revalidate"
+# An SVG opened on its own is a document of this site: allow its inline style only.
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 
+@require_safe
 def export(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
-    raise Http404("Exports are not available yet.")
+    if fmt not in exports.FORMATS:
+        raise Http404("No such export format.")
+    art = _get_artwork_for_viewer(request, public_id)
+    theme = exports.theme_named(request.GET.get("theme"))
+
+    headers = HttpResponse()
+    headers["ETag"] = exports.export_etag(art, fmt, theme)
+    headers["Cache-Control"] = (
+        PRIVATE_CACHE_CONTROL if art.visibility == Visibility.PRIVATE else PUBLIC_CACHE_CONTROL
+    )
+    conditional = get_conditional_response(request, etag=headers["ETag"], response=headers)
+    if conditional is not headers:
+        return conditional  # 304 (or 412), with the ETag and Cache-Control above
+
+    if fmt in exports.STORED_FORMATS:
+        try:
+            name, content_type, _ = exports.cached_export(art, fmt, theme)
+        except exports.ExportTooLarge as error:
+            return HttpResponse(str(error), status=413, content_type="text/plain; charset=utf-8")
+        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+    elif fmt == "txt":
+        response = HttpResponse(
+            exports.render_txt(art.frames), content_type=exports.CONTENT_TYPES[fmt]
+        )
+    else:
+        url = request.build_absolute_uri(art.get_absolute_url())
+        response = HttpResponse(
+            exports.render_json(art, url), content_type=exports.CONTENT_TYPES[fmt]
+        )
+
+    for header in ("ETag", "Cache-Control"):
+        response[header] = headers[header]
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=request.GET.get("download") == "1",
+        filename=exports.export_filename(art, fmt),
+    )
+    if fmt == "svg":
+        response["Content-Security-Policy"] = SVG_POLICY
+    return response

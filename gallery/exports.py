@@ -8,9 +8,10 @@ gets fresh objects and old ones are pruned on the next render. `delete_exports`
 removes an artwork's objects when the artwork goes.
 
 The GIF and PNG are drawn with JetBrains Mono (OFL, from the fontpkg-jetbrains-mono
-package) on a character grid: each glyph is rendered once per font size and pasted
-into place, each distinct line is composed once per render, and every frame is an
-"L" image whose grey levels become palette indices, so nothing needs quantising.
+package) on a character grid: each glyph is rendered once per font size, each
+distinct line is assembled once per render from those glyphs (see _Painter), and
+every frame is an "L" image whose grey levels become palette indices of a ramp from
+the background to the text colour, so nothing needs quantising.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import functools
 import hashlib
 import io
 import json
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -30,7 +32,7 @@ from django.core.files import File
 from django.core.files.storage import Storage, default_storage
 from django.urls import reverse
 from django.utils.text import slugify
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from gallery.frames import join_frames, split_lines
 from gallery.models import Artwork
@@ -82,9 +84,10 @@ SVG_FONT_STACK = (
 # GIF's LZW codes short (256 levels make it about twice as big).
 LEVELS = 16
 
-# A GIF is held in memory while it is encoded (Pillow keeps every frame), and each
-# character costs a glyph paste: these bounds keep the largest export within a few
-# seconds and a few hundred MB. Past them the font gets smaller, then the GIF is refused.
+# Pillow holds every frame of a GIF in memory while it encodes, and drawing time grows
+# with the number of characters: these bounds keep the largest GIF within a few
+# seconds and about 300 MB. Past the pixel bound the font gets smaller (down to 5px);
+# past the character bound the GIF is refused (the other formats still work).
 GIF_MAX_PIXELS = 150_000_000  # summed over all frames, one byte each
 GIF_MAX_CELLS = 3_000_000  # frames x width x height
 
@@ -167,9 +170,14 @@ class Grid:
     cell_width: int
     line_height: int
     padding: int
-    # From the top of a line to its baseline, and to the top of the glyph boxes.
+    # From the top of a line to its baseline, for the SVG.
     baseline: float
-    glyph_top: int
+    # Each character is drawn in a tile two cells wide, its cell `tile_margin` pixels
+    # from the left, so ink overhanging the cell (box-drawing joins) is kept; the tile
+    # is `band_height` rows tall, from `band_top` relative to the line's top.
+    tile_margin: int
+    band_top: int
+    band_height: int
 
     def canvas(self, width: int, height: int) -> tuple[int, int]:
         return (
@@ -183,56 +191,57 @@ def grid(font_size: int = FONT_SIZE) -> Grid:
     font = _font(font_size)
     ascent, descent = font.getmetrics()
     line_height = round(font_size * LINE_SPACING)
-    # Centre the font's box (ascent + descent) on the line.
-    glyph_top = (line_height - ascent - descent) // 2
     cell_width = round(font.getlength("M"))
+    # The font's box (ascent + descent) is centred on the line; one spare row each side.
+    glyph_top = (line_height - ascent - descent) // 2
     return Grid(
         font_size=font_size,
         cell_width=cell_width,
         line_height=line_height,
         padding=2 * cell_width,
         baseline=(line_height - ascent - descent) / 2 + ascent,
-        glyph_top=glyph_top,
+        tile_margin=cell_width // 2,
+        band_top=glyph_top - 1,
+        band_height=ascent + descent + 2,
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _glyph_tile(font_size: int, char: str) -> bytes:
+    """One character's coverage in its tile (see Grid), transposed: column after
+    column, so that the tiles of a line simply follow one another (see _Painter)."""
+    cell = grid(font_size)
+    tile = Image.new("L", (2 * cell.cell_width, cell.band_height), 0)
+    # The ascender line one row down: the spare row above the font's box.
+    ImageDraw.Draw(tile).text((cell.tile_margin, 1), char, fill=255, font=_font(font_size))
+    return tile.transpose(Image.Transpose.TRANSPOSE).tobytes()
 
 
 @dataclass(frozen=True)
 class _Stamp:
-    """Coverage (an "L" mask) to paste at an offset from a cell's or line's corner."""
+    """Coverage (an "L" mask) to paste at an offset from a line's top left corner."""
 
     mask: Image.Image
     dx: int
     dy: int
 
 
-@functools.lru_cache(maxsize=8192)
-def _glyph(font_size: int, char: str) -> _Stamp | None:
-    """One character's coverage, cropped to its ink; None when it has none (space)."""
-    font = _font(font_size)
-    cell = grid(font_size)
-    ascent, descent = font.getmetrics()
-    # Room on both sides for glyphs that overhang their cell.
-    margin = cell.cell_width
-    canvas = Image.new("L", (3 * cell.cell_width, ascent + descent + 2 * margin), 0)
-    ImageDraw.Draw(canvas).text((margin, margin), char, fill=255, font=font)
-    box = canvas.getbbox()
-    if box is None:
-        return None
-    return _Stamp(
-        mask=canvas.crop(box),
-        dx=box[0] - margin,
-        dy=box[1] - margin + cell.glyph_top,
-    )
-
-
 class _Painter:
-    """Draws frames on one canvas size, remembering lines it has composed before
-    (animations repeat most of their lines from frame to frame)."""
+    """Draws frames on one canvas size.
+
+    Pasting glyph by glyph costs a Python call per character; instead a line is built
+    from raw bytes. Tiles are stored transposed (columns as rows), so the transposed
+    line is the concatenation of its tiles. Tiles are two cells wide, so the even
+    columns' tiles abut, and so do the odd ones': one join each, then "screen" (how
+    ink adds up) and a transpose give the line. Lines are remembered, since animations
+    repeat most of them from frame to frame.
+    """
 
     def __init__(self, width: int, height: int, cell: Grid) -> None:
         self.width, self.height, self.cell = width, height, cell
         self.size = cell.canvas(width, height)
-        line_bytes = self.size[0] * (cell.line_height * 2)
+        self._tiles: dict[str, bytes] = {}
+        line_bytes = self.size[0] * cell.band_height
         # Bounded by memory, not by count: wide canvases keep fewer lines.
         self._line = functools.lru_cache(maxsize=max(64, 32_000_000 // line_bytes))(
             self._compose_line
@@ -245,25 +254,29 @@ class _Painter:
         for row, line in enumerate(split_lines(frame)[: self.height]):
             stamp = self._line(line[: self.width].rstrip())
             if stamp is not None:
+                # Through the mask, so the edges of neighbouring lines add up.
                 y = pad + row * line_height + stamp.dy
                 image.paste(255, (pad + stamp.dx, y), mask=stamp.mask)
         return image
 
     def _compose_line(self, line: str) -> _Stamp | None:
-        cell = self.cell
-        stamps = [(col, _glyph(cell.font_size, char)) for col, char in enumerate(line)]
-        stamps = [(col, stamp) for col, stamp in stamps if stamp is not None]
-        if not stamps:
+        if not line:
             return None
-        left = min(col * cell.cell_width + s.dx for col, s in stamps)
-        top = min(s.dy for _, s in stamps)
-        right = max(col * cell.cell_width + s.dx + s.mask.width for col, s in stamps)
-        bottom = max(s.dy + s.mask.height for _, s in stamps)
-        strip = Image.new("L", (right - left, bottom - top), 0)
-        for col, stamp in stamps:
-            x = col * cell.cell_width + stamp.dx - left
-            strip.paste(255, (x, stamp.dy - top), mask=stamp.mask)
-        return _Stamp(mask=strip, dx=left, dy=top)
+        cell, tiles = self.cell, self._tiles
+        for char in set(line).difference(tiles):
+            tiles[char] = _glyph_tile(cell.font_size, char)
+        # Transposed: band_height pixels per column, one column after another.
+        column = cell.band_height
+        size = (column, (len(line) + 1) * cell.cell_width)
+        length = size[0] * size[1]
+        evens = b"".join(map(tiles.__getitem__, line[0::2])).ljust(length, b"\0")
+        strip = Image.frombytes("L", size, evens)
+        if len(line) > 1:
+            shift = bytes(cell.cell_width * column)  # odd columns start a cell later
+            odds = (shift + b"".join(map(tiles.__getitem__, line[1::2]))).ljust(length, b"\0")
+            strip = ImageChops.screen(strip, Image.frombytes("L", size, odds))
+        strip = strip.transpose(Image.Transpose.TRANSPOSE)
+        return _Stamp(mask=strip, dx=-cell.tile_margin, dy=cell.band_top)
 
 
 def _hex_rgb(colour: str) -> tuple[int, int, int]:
@@ -356,7 +369,7 @@ def render_gif(
 
 
 def render_png(frames: Sequence[str], width: int, height: int, theme: str = DEFAULT_THEME) -> bytes:
-    """The first frame as a poster, at the GIF's full size."""
+    """The first frame as a poster (og:image), always at the full 15px size."""
     painter = _Painter(width, height, grid(FONT_SIZE))
     buffer = io.BytesIO()
     _in_colour(painter.coverage(frames[0] if frames else ""), theme).save(buffer, "PNG")
@@ -423,10 +436,13 @@ def render_svg(
     return "\n".join(part for part in parts if part)
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _xml_text(text: str) -> str:
     """Without the characters XML 1.0 cannot hold (frames never contain them; a
     prompt from an old import might)."""
-    return "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20 and c not in "\ufffe\uffff")
+    return _NOT_XML.sub("", text)
 
 
 # --- Text and JSON --------------------------------------------------------------------
@@ -509,7 +525,9 @@ def _prune_other_versions(storage: Storage, artwork: Artwork) -> None:
 
 def delete_exports(artwork: Artwork) -> int:
     """Remove every stored export of the artwork; returns how many. Needs only the
-    public_id, so it works on an instance whose row is already deleted (post_delete)."""
+    public_id, so it works on an instance whose row is already deleted: from a
+    post_delete receiver, run it with transaction.on_commit(..., robust=True), so a
+    rolled-back delete keeps the exports and a storage hiccup cannot fail the delete."""
     names = _stored_names(default_storage, artwork)
     for name in names:
         default_storage.delete(name)

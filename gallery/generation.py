@@ -36,9 +36,9 @@ from urllib3.exceptions import ReadTimeoutError
 
 from accounts.models import ApiKey, Provider
 from gallery import frames as frame_rules
-from gallery.outbound import UnsafeURL, check_base_url
 from gallery.generators import generate, scene_for_prompt
 from gallery.models import Generation
+from gallery.outbound import UnsafeURL, check_base_url
 
 logger = logging.getLogger(__name__)
 

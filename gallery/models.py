@@ -773,3 +773,11 @@ def _uncount_like(sender, instance: Like, **kwargs) -> None:
     Artwork.objects.filter(pk=instance.artwork_id, likes_count__gt=0).update(
         likes_count=F("likes_count") - 1
     )
+
+
+@receiver(post_delete, sender=Artwork)
+def _delete_cached_exports(sender, instance: Artwork, **kwargs) -> None:
+    """Rendered exports (GIF, PNG, SVG) are cached in storage; they go with the artwork."""
+    from gallery.exports import delete_exports
+
+    transaction.on_commit(lambda: delete_exports(instance), robust=True)

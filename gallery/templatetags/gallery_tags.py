@@ -33,3 +33,12 @@ def query_string(context, **changes) -> str:
 @register.filter
 def get_item(mapping: dict, key: str):
     return mapping.get(key, "")
+
+
+@register.simple_tag(name="export_url")
+def export_url_tag(artwork, fmt: str, download: bool = False) -> str:
+    """The versioned export URL (changes with every edit, so caches never go stale)."""
+    from gallery.exports import export_url
+
+    url = export_url(artwork, fmt)
+    return f"{url}&download=1" if download else url
