@@ -433,3 +433,13 @@ def test_delete_exports_removes_every_stored_object_and_only_those(s3, owner, ar
     assert stored_keys(s3, artwork) == set()
     assert len(stored_keys(s3, neighbour)) == 1
     assert exports.delete_exports(artwork) == 0  # nothing left: still fine
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_an_artwork_removes_its_cached_exports(client, s3, owner):
+    doomed = make_artwork(owner, frames=numbered_frames(3), width=12, height=3)
+    for fmt in ("gif", "png", "svg"):
+        assert client.get(url_for(doomed, fmt)).status_code == 200
+    assert len(stored_keys(s3, doomed)) == 3
+    doomed.delete()
+    assert stored_keys(s3, doomed) == set()
