@@ -15,6 +15,7 @@ the requested shape, so a result always has exactly `frame_count` frames of exac
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -79,6 +80,7 @@ class GenerationResult:
     provider: str  # "procedural", "openrouter", ...
     model: str  # for procedural: "procedural/<scene>"
     cost: Decimal | None = None  # in US dollars, when the provider reports it
+    generation_id: int | None = None  # the logged Generation row, to reopen the result
 
 
 class GenerationError(Exception):
@@ -564,8 +566,8 @@ def generate_artwork(
         _finish(attempt, started, error=UNEXPECTED)
         logger.exception("Generation %s with %s failed unexpectedly", attempt.pk, provider)
         raise GenerationError(UNEXPECTED) from error
-    _finish(attempt, started, result=result)
-    return result
+    _finish(attempt, started, result=result, request=request)
+    return dataclasses.replace(result, generation_id=attempt.pk)
 
 
 def _finish(
@@ -573,6 +575,7 @@ def _finish(
     started: float,
     *,
     result: GenerationResult | None = None,
+    request: GenerationRequest | None = None,
     error: str = "",
 ) -> None:
     attempt.duration_ms = max(0, round((time.monotonic() - started) * 1000))
@@ -581,4 +584,12 @@ def _finish(
     if result is not None:
         attempt.model = result.model[:200]
         attempt.cost = result.cost
-    attempt.save(update_fields=["duration_ms", "success", "error", "model", "cost"])
+        if request is not None:
+            attempt.result = {
+                "frames": result.frames,
+                "width": request.width,
+                "height": request.height,
+                "fps": request.fps,
+                "style": request.style,
+            }
+    attempt.save(update_fields=["duration_ms", "success", "error", "model", "cost", "result"])

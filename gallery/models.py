@@ -608,6 +608,9 @@ class Generation(models.Model):
     cost = models.DecimalField(
         max_digits=12, decimal_places=6, null=True, blank=True, help_text="In US dollars."
     )
+    # What a successful attempt produced (frames, width, height, fps, style), so that the
+    # creator can open it in the editor, now or later, without paying for it again.
+    result = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -87,7 +88,30 @@ def artwork_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Artwork saved.")
             return redirect(artwork)
         return _render_editor(request, form, status=400)
-    return _render_editor(request, ArtworkForm(user=request.user))
+    initial = {}
+    if "generation" in request.GET:
+        initial = _initial_from_generation(request, request.GET["generation"])
+    return _render_editor(request, ArtworkForm(user=request.user, initial=initial))
+
+
+def _initial_from_generation(request: HttpRequest, generation_id: str) -> dict:
+    """The editor's fields from one of the creator's successful generations."""
+    if not generation_id.isdigit():
+        raise Http404("No such generation.")
+    attempt = get_object_or_404(
+        Generation, pk=int(generation_id), user=request.user, success=True, result__isnull=False
+    )
+    result = attempt.result
+    return {
+        "prompt": attempt.prompt,
+        "frames_text": frame_rules.join_frames(result["frames"]),
+        "width": result["width"],
+        "height": result["height"],
+        "fps": result["fps"],
+        "style": result.get("style", ""),
+        "generator": attempt.provider,
+        "model": attempt.model,
+    }
 
 
 @login_required
@@ -221,28 +245,23 @@ def generate(request: HttpRequest) -> HttpResponse:
         except generation.GenerationError as error:
             form.add_error(None, str(error))
         else:
-            editor = ArtworkForm(
-                user=request.user,
-                initial={
-                    "prompt": data["prompt"],
-                    "frames_text": frame_rules.join_frames(result.frames),
-                    "width": preset.width,
-                    "height": preset.height,
-                    "fps": preset.fps,
-                    "style": data["style"],
-                    "generator": result.provider,
-                    "model": result.model,
-                },
-            )
+            # Redirect, so that reloading the editor does not generate (and pay) again.
             messages.info(request, "Generated. Review the frames, then save.")
-            return _render_editor(request, editor)
+            new_url = reverse("gallery:studio_new")
+            return redirect(f"{new_url}?generation={result.generation_id}")
     status = 400 if request.method == "POST" else 200
     return render(request, "studio/generate.html", {"form": form}, status=status)
 
 
 @login_required
 def generations(request: HttpRequest) -> HttpResponse:
-    rows = Generation.objects.filter(user=request.user).order_by("-created_at", "-id")
+    # The results' frames stay in the database; the log only needs to know there is one.
+    rows = (
+        Generation.objects.filter(user=request.user)
+        .defer("result")
+        .annotate(has_result=Q(result__isnull=False))
+        .order_by("-created_at", "-id")
+    )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "studio/generations.html", {"page": page})
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.models import UserSettings
 from gallery.frames import FRAME_SEPARATOR
-from gallery.models import Artwork, Collection, CollectionItem, Like, Share
+from gallery.models import Artwork, Collection, CollectionItem, Generation, Like, Share
 from tests.factories import make_artwork, make_collection, make_share, make_user
 from tests.test_accounts import csrf_post
 
@@ -445,8 +445,11 @@ def test_generate_opens_the_result_in_the_editor_unsaved(client, owner):
         {"prompt": "snow in the mountains", "preset": "minimal", "frame_count": 12,
          "provider": "procedural", "model": "", "seed": 7, "style": ""},
     )  # fmt: skip
-    assert response.status_code == 200
-    form = response.context["form"]
+    # Redirected to the editor, so that a reload does not generate again.
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("gallery:studio_new") + "?generation=")
+    editor = client.get(response["Location"])
+    form = editor.context["form"]
     frames = form.initial["frames_text"].split(SEP)
     assert len(frames) == 12
     assert all(len(line) == 60 for frame in frames for line in frame.split("\n"))
@@ -455,6 +458,20 @@ def test_generate_opens_the_result_in_the_editor_unsaved(client, owner):
     assert not Artwork.objects.exists()  # nothing saved until the creator saves
     log = client.get(reverse("gallery:studio_generations")).text
     assert "snow in the mountains" in log and "OK" in log
+    assert "Open in editor" in log
+    assert Generation.objects.count() == 1  # opening the editor again generates nothing
+
+
+def test_a_generation_reopens_only_for_its_owner(client, owner, other_user):
+    client.force_login(owner)
+    response = client.post(
+        reverse("gallery:studio_generate"),
+        {"prompt": "campfire", "preset": "minimal", "frame_count": 4,
+         "provider": "procedural", "model": "", "seed": "", "style": ""},
+    )  # fmt: skip
+    client.force_login(other_user)
+    assert client.get(response["Location"]).status_code == 404
+    assert client.get(reverse("gallery:studio_new") + "?generation=abc").status_code == 404
 
 
 def test_generation_errors_are_form_errors(client, owner):
@@ -474,7 +491,7 @@ def test_generation_rate_limit_is_explained(client, owner, settings):
     client.force_login(owner)
     data = {"prompt": "rain", "preset": "minimal", "frame_count": 4, "provider": "procedural",
             "model": "", "seed": "", "style": ""}  # fmt: skip
-    assert client.post(reverse("gallery:studio_generate"), data).status_code == 200
+    assert client.post(reverse("gallery:studio_generate"), data).status_code == 302
     response = client.post(reverse("gallery:studio_generate"), data)
     assert response.status_code == 400
     assert "try again in" in response.text
