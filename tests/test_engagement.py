@@ -192,3 +192,38 @@ def test_simultaneous_first_views_count_once(owner):
     )
     assert views_of(artwork) == 1
     assert Artwork.objects.get(pk=artwork.pk).views_count == 1
+
+
+@pytest.mark.django_db
+def test_deleting_an_artwork_with_many_likes_takes_a_fixed_number_of_queries(owner):
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_user
+
+    def delete_with_likes(count: int) -> int:
+        artwork = make_artwork(owner)
+        for _ in range(count):
+            Like.objects.create(user=make_user(), artwork=artwork)
+        with CaptureQueriesContext(connection) as captured:
+            artwork.delete()
+        return len(captured)
+
+    assert delete_with_likes(2) == delete_with_likes(20)
+
+
+@pytest.mark.django_db
+def test_deleting_a_user_uncounts_all_their_likes_at_once(owner):
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_user
+
+    fan = make_user()
+    liked = [make_artwork(owner) for _ in range(5)]
+    for artwork in liked:
+        Like.objects.create(user=fan, artwork=artwork)
+        Like.objects.create(user=make_user(), artwork=artwork)
+    with CaptureQueriesContext(connection) as captured:
+        fan.delete()
+    updates = [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 1
+    assert [a.likes_count for a in Artwork.objects.filter(pk__in=[a.pk for a in liked])] == [1] * 5
