@@ -14,6 +14,7 @@ from gallery.models import Artwork, Collection
 from gallery.shares import EXPIRY_CHOICES
 
 MAX_FRAMES_FILE_BYTES = 5 * 1024 * 1024
+MAX_AI_FRAMES = 24
 KNOWN_GENERATORS = {"manual", "remix", "procedural", *Provider.values}
 
 
@@ -229,6 +230,19 @@ class GenerateForm(forms.Form):
         if not prompt:
             raise ValidationError("Describe what to generate.")
         return prompt
+
+    def clean(self):
+        cleaned = super().clean()
+        provider, count = cleaned.get("provider"), cleaned.get("frame_count")
+        # A language model writes every character: 24 frames of 80x24 is already ~46k
+        # characters of output, near what providers return in one answer.
+        if provider and provider != "procedural" and count and count > MAX_AI_FRAMES:
+            self.add_error(
+                "frame_count",
+                f"AI providers can draw up to {MAX_AI_FRAMES} frames; the procedural"
+                " generator up to 120.",
+            )
+        return cleaned
 
 
 class CollectionForm(forms.ModelForm):

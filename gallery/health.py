@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import boto3
+from botocore.config import Config
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection
 
@@ -21,8 +23,22 @@ def probe_storage() -> None:
             raise PermissionError(f"{storage.location} is not writable")
         return
     # S3: HEAD the bucket. It proves the service answers, the bucket exists and the
-    # credentials are accepted, without writing anything.
-    storage.connection.meta.client.head_bucket(Bucket=storage.bucket_name)
+    # credentials are accepted, without writing anything. A client of its own with
+    # short time-outs and no retries, so a probe answers within seconds.
+    client = boto3.session.Session().client(
+        "s3",
+        endpoint_url=storage.endpoint_url or None,
+        region_name=storage.region_name or None,
+        aws_access_key_id=storage.access_key or None,
+        aws_secret_access_key=storage.secret_key or None,
+        config=Config(
+            connect_timeout=2,
+            read_timeout=3,
+            retries={"max_attempts": 1},
+            s3={"addressing_style": "path" if storage.endpoint_url else "auto"},
+        ),
+    )
+    client.head_bucket(Bucket=storage.bucket_name)
 
 
 PROBES = {"database": probe_database, "storage": probe_storage}

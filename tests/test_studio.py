@@ -495,3 +495,18 @@ def test_generation_rate_limit_is_explained(client, owner, settings):
     response = client.post(reverse("gallery:studio_generate"), data)
     assert response.status_code == 400
     assert "try again in" in response.text
+
+
+def test_ai_providers_are_limited_to_fewer_frames(client, owner):
+    from accounts.models import ApiKey
+
+    ApiKey.objects.create(user=owner, name="k", provider="openrouter", key="sk-or-12345678")
+    client.force_login(owner)
+    response = client.post(
+        reverse("gallery:studio_generate"),
+        {"prompt": "rain", "preset": "standard", "frame_count": 60, "provider": "openrouter",
+         "model": "openai/gpt-4o-mini", "seed": "", "style": ""},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "up to 24 frames" in response.text
+    assert not Generation.objects.exists()
