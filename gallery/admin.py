@@ -254,6 +254,14 @@ class ShareAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer(*ARTWORK_HEAVY_FIELDS)
 
+    def save_model(self, request, obj, form, change) -> None:
+        # Only what staff changed: the view count and revocation may have moved on
+        # since the form was loaded, and must not be written back.
+        if not change:
+            obj.save()
+        elif form.changed_data:
+            obj.save(update_fields=form.changed_data)
+
     @admin.display(description="code")
     def short_code(self, obj: Share) -> str:
         return f"{obj.code[:10]}…"

@@ -18,6 +18,7 @@ from gallery.views import _get_artwork_for_viewer
 # get the owner's art, and the browser asks again each time (a 304 is cheap).
 PUBLIC_CACHE_CONTROL = "public, max-age=86400"
 PRIVATE_CACHE_CONTROL = "private, max-age=0, must-revalidate"
+UNVERSIONED_CACHE_CONTROL = "public, max-age=300"
 # An SVG opened on its own is a document of this site: allow its inline style only.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
@@ -31,9 +32,15 @@ def export(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
 
     headers = HttpResponse()
     headers["ETag"] = exports.export_etag(art, fmt, theme)
-    headers["Cache-Control"] = (
-        PRIVATE_CACHE_CONTROL if art.visibility == Visibility.PRIVATE else PUBLIC_CACHE_CONTROL
-    )
+    if art.visibility == Visibility.PRIVATE:
+        headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
+    elif request.GET.get("v") == exports.export_version(art)[:8]:
+        # A versioned URL never changes content: caches may keep it a day.
+        headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
+    else:
+        # The bare URL (a README's image, an old og:image) follows edits and
+        # visibility changes within minutes.
+        headers["Cache-Control"] = UNVERSIONED_CACHE_CONTROL
     conditional = get_conditional_response(request, etag=headers["ETag"], response=headers)
     if conditional is not headers:
         return conditional  # 304 (or 412), with the ETag and Cache-Control above

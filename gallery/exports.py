@@ -30,6 +30,7 @@ from xml.sax.saxutils import escape
 
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils.text import slugify
 from PIL import Image, ImageChops, ImageDraw, ImageFont
@@ -495,15 +496,19 @@ def cached_export(artwork: Artwork, fmt: str, theme: str = DEFAULT_THEME) -> tup
     if fmt not in STORED_FORMATS or theme not in THEMES:
         raise ValueError(f"No stored {fmt!r} export in the {theme!r} theme.")
     name = export_storage_name(artwork, fmt, theme)
-    if not default_storage.exists(name):
-        # Spooled: a big GIF goes to disk rather than sitting in memory twice.
-        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
-            _write_export(spool, artwork, fmt, theme)
-            spool.seek(0)
-            # Two first requests may race; the loser's copy gets another name (storage
-            # never overwrites) and goes with the next prune or delete_exports.
-            name = default_storage.save(name, File(spool, name=name))
-        _prune_other_versions(default_storage, artwork)
+    if default_storage.exists(name):
+        return name, CONTENT_TYPES[fmt], export_etag(artwork, fmt, theme)
+    # One render per export on any number of app servers: the first request draws
+    # while the others wait on a database lock named after the object, then find it.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
+        if not default_storage.exists(name):
+            # Spooled: a big GIF goes to disk rather than sitting in memory twice.
+            with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+                _write_export(spool, artwork, fmt, theme)
+                spool.seek(0)
+                name = default_storage.save(name, File(spool, name=name))
+            _prune_other_versions(default_storage, artwork)
     return name, CONTENT_TYPES[fmt], export_etag(artwork, fmt, theme)
 
 

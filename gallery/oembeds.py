@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import Http404, HttpRequest
+from django.http.request import validate_host
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -23,13 +24,14 @@ PADDING_X, PADDING_Y = 24, 56
 def artwork_for_url(url: str) -> Artwork:
     """The public or unlisted artwork a URL of this site points at; 404 otherwise
     (private artworks are never described to a third party)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # e.g. "http://[oops/"
+        raise Http404("Not an artwork URL of this site.") from None
     match = ARTWORK_PATH.match(parts.path or "")
-    host_ok = parts.hostname is not None and (
-        "*" in settings.ALLOWED_HOSTS
-        or parts.hostname in {h.strip("[]") for h in settings.ALLOWED_HOSTS}
-        or parts.hostname == "testserver"
-    )
+    # The same rule as for requests: ALLOWED_HOSTS, wildcards and ".domain" included.
+    host_ok = hostname is not None and validate_host(hostname, settings.ALLOWED_HOSTS)
     if parts.scheme not in {"http", "https"} or not match or not host_ok:
         raise Http404("Not an artwork URL of this site.")
     artwork = (

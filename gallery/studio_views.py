@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import UserSettings, Visibility
@@ -183,6 +184,7 @@ def artwork_visibility(request: HttpRequest, public_id: str) -> HttpResponse:
 # --- Share links ----------------------------------------------------------------------
 
 
+@never_cache
 @login_required
 def artwork_shares(request: HttpRequest, public_id: str) -> HttpResponse:
     artwork = _own_artwork(request, public_id)

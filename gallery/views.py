@@ -175,28 +175,33 @@ def healthz(request: HttpRequest) -> JsonResponse:
 # --- Share links -------------------------------------------------------------------------
 
 
-def _open_share(request: HttpRequest, code: str) -> tuple[Share | None, HttpResponse | None]:
+def _open_share(
+    request: HttpRequest, code: str, *, embedded: bool = False
+) -> tuple[Share | None, HttpResponse | None]:
     """The share with its artwork if it may be viewed now, counting the view; else the
     404 (unknown code) or 410 (expired, used up, revoked) response to send instead.
-    The owner's own visits are not counted, so checking a link does not use it up."""
+
+    Not counted: the owner's own visits (checking a link must not use it up) and HEAD
+    requests (link checkers and mail scanners must not burn a one-view link)."""
     share = Share.objects.select_related("artwork__owner").filter(code=code).first()
     if share is None:
         raise Http404("No such share link.")
     is_owner = request.user.is_authenticated and request.user.pk == share.artwork.owner_id
-    if share.status == Share.Status.LIVE and (is_owner or shares.consume_view(code)):
-        if not is_owner:
+    counts = not is_owner and request.method == "GET"
+    if share.status == Share.Status.LIVE and (not counts or shares.consume_view(code)):
+        if counts:
             share.view_count += 1
             if engagement.should_count(request, share.artwork):
                 engagement.count_view(share.artwork, engagement.visitor_key(request))
         return share, None
-    share.refresh_from_db()
-    response = render(
-        request,
-        "gallery/share_gone.html",
-        {"share": share, "message": shares.GONE_MESSAGES[share.status], "is_owner": is_owner},
-        status=410,
-    )
-    return None, _private_page(response)
+    share = Share.objects.select_related("artwork").filter(pk=share.pk).first()
+    if share is None:  # deleted with its artwork meanwhile
+        raise Http404("No such share link.")
+    # Live again by now (a raised limit, say) but not for this request: used up for it.
+    message = shares.GONE_MESSAGES.get(share.status, shares.GONE_MESSAGES[Share.Status.USED_UP])
+    template = "gallery/share_gone_embed.html" if embedded else "gallery/share_gone.html"
+    context = {"share": share, "message": message, "is_owner": is_owner}
+    return None, _private_page(render(request, template, context, status=410))
 
 
 def _private_page(response: HttpResponse) -> HttpResponse:
@@ -221,8 +226,11 @@ def share(request: HttpRequest, code: str) -> HttpResponse:
 # --- Embeds and oEmbed --------------------------------------------------------------
 
 
-def _embed_response(request: HttpRequest, artwork: Artwork) -> HttpResponse:
+def _embed_response(request: HttpRequest, artwork: Artwork, *, via_share=False) -> HttpResponse:
     options = {
+        # A share embed never links to the artwork's own URL: for an unlisted artwork
+        # that URL is a secret the share's expiry and limit would no longer guard.
+        "credit_link": artwork.visibility == Visibility.PUBLIC and not via_share,
         "autoplay": request.GET.get("autoplay", "1") != "0",
         "loop": request.GET.get("loop", "1") != "0",
         "theme": request.GET.get("theme") if request.GET.get("theme") in ("light", "dark") else "",
@@ -245,11 +253,11 @@ def artwork_embed(request: HttpRequest, public_id: str) -> HttpResponse:
 @xframe_options_exempt
 @require_safe
 def share_embed(request: HttpRequest, code: str) -> HttpResponse:
-    found, gone = _open_share(request, code)
+    found, gone = _open_share(request, code, embedded=True)
     if gone:
         gone["Content-Security-Policy"] = "frame-ancestors *"
         return gone
-    return _private_page(_embed_response(request, found.artwork))
+    return _private_page(_embed_response(request, found.artwork, via_share=True))
 
 
 @require_safe

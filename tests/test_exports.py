@@ -285,9 +285,13 @@ def test_a_private_export_is_200_for_its_owner_and_staff_and_never_shared(
 @pytest.mark.parametrize("visibility", [Visibility.PUBLIC, Visibility.UNLISTED])
 def test_public_and_unlisted_exports_are_200_for_anyone_and_cacheable(client, owner, visibility):
     art = make_artwork(owner, visibility=visibility)
-    response = client.get(url_for(art, "png"))
+    # The versioned URL (what the site links to) is cached for a day...
+    response = client.get(exports.export_url(art, "png"))
     assert response.status_code == 200
     assert response["Cache-Control"] == "public, max-age=86400"
+    # ...the bare URL (a README's image) only for minutes, so edits show up soon.
+    assert client.get(url_for(art, "png"))["Cache-Control"] == "public, max-age=300"
+    assert client.get(url_for(art, "png", v="stale123"))["Cache-Control"] == ("public, max-age=300")
 
 
 def test_an_unknown_artwork_or_format_is_404(client, artwork):
@@ -443,3 +447,30 @@ def test_deleting_an_artwork_removes_its_cached_exports(client, s3, owner):
     assert len(stored_keys(s3, doomed)) == 3
     doomed.delete()
     assert stored_keys(s3, doomed) == set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_first_requests_render_once(client, s3, owner):
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    art = make_artwork(owner, frames=numbered_frames(20), width=12, height=3)
+    barrier = threading.Barrier(6)
+    statuses = []
+
+    def fetch():
+        try:
+            barrier.wait()
+            statuses.append(Client().get(url_for(art, "gif")).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=fetch) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 6
+    assert len(stored_keys(s3, art)) == 1  # one object: nobody rendered twice

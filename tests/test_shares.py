@@ -372,3 +372,90 @@ def test_the_limit_holds_across_two_app_processes(owner):
             os.killpg(server.pid, signal.SIGTERM)
         for server in servers:
             server.wait(timeout=30)
+
+
+# --- Found in review ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_head_requests_do_not_use_up_a_share(client, owner):
+    share = make_share(make_artwork(owner), max_views=1)
+    assert client.head(share_url(share)).status_code == 200
+    assert client.head(reverse("gallery:share_embed", args=[share.code])).status_code == 200
+    assert views_used(share) == 0
+    assert client.get(share_url(share)).status_code == 200
+    assert client.head(share_url(share)).status_code == 410
+
+
+@pytest.mark.django_db
+def test_a_share_embed_never_links_to_an_unlisted_artworks_url(client, owner):
+    unlisted = make_artwork(owner, visibility="unlisted")
+    share = make_share(unlisted)
+    page = client.get(reverse("gallery:share_embed", args=[share.code])).text
+    assert unlisted.public_id not in page
+    public = make_artwork(owner)
+    embed = client.get(reverse("gallery:artwork_embed", args=[public.public_id])).text
+    assert f"/a/{public.public_id}/" in embed  # a public artwork's own embed credits it
+
+
+@pytest.mark.django_db
+def test_a_gone_share_embed_is_a_small_page_that_opens_links_outside(client, owner):
+    share = make_share(make_artwork(owner))
+    Share.objects.filter(pk=share.pk).revoke()
+    response = client.get(reverse("gallery:share_embed", args=[share.code]))
+    assert response.status_code == 410
+    assert 'class="site-header"' not in response.text
+    assert 'target="_blank"' in response.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["http://[oops/a/abc/", "http://:80/a/abc/", "ftp://x/a/abc/"])
+def test_oembed_malformed_urls_are_404(client, url):
+    assert client.get("/oembed", {"url": url}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_oembed_follows_allowed_hosts_wildcards(client, owner, settings):
+    artwork = make_artwork(owner)
+    settings.ALLOWED_HOSTS = [".example.com", "testserver"]
+    good = f"https://www.example.com{artwork.get_absolute_url()}"
+    assert client.get("/oembed", {"url": good}).status_code == 200
+    bad = f"https://example.org{artwork.get_absolute_url()}"
+    assert client.get("/oembed", {"url": bad}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_studio_share_list_is_never_cached(client, owner):
+    artwork = make_artwork(owner)
+    client.force_login(owner)
+    response = client.get(reverse("gallery:studio_shares", args=[artwork.public_id]))
+    assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_staff_editing_a_share_keeps_views_counted_meanwhile(client, superuser, owner):
+    share = make_share(make_artwork(owner), max_views=10)
+    client.force_login(superuser)
+    url = reverse("admin:gallery_share_change", args=[share.pk])
+    client.get(url)
+    Share.objects.filter(pk=share.pk).update(view_count=4)  # views while staff edit
+    client.post(url, {"artwork": share.artwork.pk, "max_views": 20, "expires_at_0": "",
+                      "expires_at_1": ""})  # fmt: skip
+    share.refresh_from_db()
+    assert (share.max_views, share.view_count) == (20, 4)
+
+
+@pytest.mark.django_db
+def test_hostile_prompts_stay_escaped_in_svg_oembed_and_embed(client, owner):
+    from xml.etree import ElementTree
+
+    hostile = '</title><script>alert(1)</script>]]>&"'
+    artwork = make_artwork(owner, prompt=hostile, frames=["<b>&</b>"], width=8, height=1)
+    svg = client.get(reverse("gallery:export", args=[artwork.public_id, "svg"]))
+    svg_text = b"".join(svg.streaming_content).decode() if svg.streaming else svg.text
+    tree = ElementTree.fromstring(svg_text)
+    assert not [e for e in tree.iter() if e.tag.endswith("script")]
+    data = client.get("/oembed", {"url": f"http://testserver{artwork.get_absolute_url()}"}).json()
+    assert "<script>" not in data["html"]
+    embed = client.get(reverse("gallery:artwork_embed", args=[artwork.public_id])).text
+    assert "<script>alert(1)" not in embed
