@@ -227,3 +227,21 @@ def test_deleting_a_user_uncounts_all_their_likes_at_once(owner):
     updates = [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
     assert len(updates) == 1
     assert [a.likes_count for a in Artwork.objects.filter(pk__in=[a.pk for a in liked])] == [1] * 5
+
+
+@pytest.mark.django_db
+def test_prune_view_log_keeps_only_the_counting_window(owner):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    artwork = make_artwork(owner)
+    ArtworkView.objects.create(artwork=artwork, visitor="a:old", counted_at=timezone.now()
+                               - timedelta(days=2))  # fmt: skip
+    ArtworkView.objects.create(artwork=artwork, visitor="a:new", counted_at=timezone.now())
+    out = StringIO()
+    call_command("prune_view_log", stdout=out)
+    assert "Deleted 1 view record" in out.getvalue()
+    assert list(ArtworkView.objects.values_list("visitor", flat=True)) == ["a:new"]
+    artwork.refresh_from_db()
+    assert artwork.views_count == 0  # pruning the log never changes the counts
