@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -214,3 +215,56 @@ class RedisServer:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+class Gunicorn:
+    """The production web server on a free port of 127.0.0.1, as a context manager:
+    started, waited for until /healthz answers, stopped with its workers at the end."""
+
+    def __init__(self, env: dict[str, str], *, workers: int = 2, threads: int = 1) -> None:
+        self.env, self.workers, self.threads = env, workers, threads
+        (self.port,) = free_ports(1)
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Gunicorn:
+        root = Path(__file__).resolve().parent.parent
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+            ],
+            cwd=root,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=5):
+                    return self
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(self.process.stderr.read().decode()) from None
+                if time.monotonic() > deadline:
+                    self.__exit__()
+                    raise RuntimeError("gunicorn did not answer in 60 s") from None
+                time.sleep(0.2)
+
+    def __exit__(self, *exc_info) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)

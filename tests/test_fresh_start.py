@@ -4,9 +4,6 @@ embedded database, migrations, demo content, and gunicorn workers sharing the se
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -14,8 +11,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.commands import ROOT, run_manage
-from tests.servers import free_ports
+from tests.commands import run_manage
+from tests.servers import Gunicorn
 
 pytestmark = pytest.mark.slow
 
@@ -49,43 +46,14 @@ def test_fresh_data_dir_to_serving_the_gallery(tmp_path):
     assert "Demo content ready: 32 artworks" in seed.stdout
     assert "skipped" in run_manage("seed_demo", "--if-empty", env=env).stdout
 
-    (port,) = free_ports(1)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                status, home = fetch(f"http://127.0.0.1:{port}/")
-                break
-            except OSError:
-                assert server.poll() is None, server.stderr.read().decode()
-                assert time.monotonic() < deadline, "gunicorn did not answer"
-                time.sleep(0.3)
+    with Gunicorn(env, workers=2) as server:
+        status, home = fetch(f"{server.url}/")
         assert status == 200
         assert home.count('class="card"') == 24
         # Both workers use the one embedded server.
         for _ in range(10):
-            status, body = fetch(f"http://127.0.0.1:{port}/healthz")
+            status, body = fetch(f"{server.url}/healthz")
             assert status == 200 and '"database": "ok"' in body
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
     # The last process to leave stopped the server.
     deadline = time.monotonic() + 10
     while postgres_running_on(data_dir) and time.monotonic() < deadline:

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -18,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gallery.models import Share
-from tests.commands import ROOT, database_url
+from tests.commands import database_url
 from tests.factories import make_artwork, make_share
-from tests.servers import free_ports
+from tests.servers import Gunicorn
 
 
 def share_url(share: Share) -> str:
@@ -326,52 +322,16 @@ def test_the_limit_holds_across_two_app_processes(owner):
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_"))},
         "DATABASE_URL": database_url(connection.settings_dict["NAME"]),
     }
-    ports = free_ports(2)
-    servers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--workers",
-                "2",
-                "--threads",
-                "8",
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        for port in ports
-    ]
-    try:
-        for port in ports:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "gunicorn did not start"
-                    time.sleep(0.2)
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            halves = list(
-                pool.map(lambda port: hammer(f"http://127.0.0.1:{port}", share.code), ports)
-            )
-        statuses = halves[0] + halves[1]
-        assert statuses.count(200) == LIMIT
-        assert statuses.count(410) == 2 * PARALLEL - LIMIT
-        assert views_used(share) == LIMIT
-    finally:
-        for server in servers:
-            os.killpg(server.pid, signal.SIGTERM)
-        for server in servers:
-            server.wait(timeout=30)
+    with (
+        Gunicorn(env, workers=2, threads=8) as one,
+        Gunicorn(env, workers=2, threads=8) as two,
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        halves = list(pool.map(lambda url: hammer(url, share.code), [one.url, two.url]))
+    statuses = halves[0] + halves[1]
+    assert statuses.count(200) == LIMIT
+    assert statuses.count(410) == 2 * PARALLEL - LIMIT
+    assert views_used(share) == LIMIT
 
 
 # --- Found in review ---------------------------------------------------------------
