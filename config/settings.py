@@ -77,6 +77,7 @@ MIDDLEWARE = [
 ]
 # First of all: refuse NUL bytes, which PostgreSQL cannot store or compare.
 MIDDLEWARE.insert(0, "config.middleware.reject_nul_bytes")
+MIDDLEWARE.insert(1, "config.middleware.content_security_policy")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

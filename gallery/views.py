@@ -22,6 +22,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Visibility
+from config.middleware import BASE_CSP
 from gallery import engagement, oembeds, shares
 from gallery.health import PROBES
 from gallery.models import Artwork, Collection, Like, Share
@@ -237,7 +238,7 @@ def _embed_response(request: HttpRequest, artwork: Artwork, *, via_share=False) 
     }
     response = render(request, "gallery/embed.html", {"artwork": artwork, **options})
     # The only pages other sites may frame (X-Frame-Options is DENY everywhere else).
-    response["Content-Security-Policy"] = "frame-ancestors *"
+    response["Content-Security-Policy"] = f"{BASE_CSP}; frame-ancestors *"
     return response
 
 
@@ -255,7 +256,7 @@ def artwork_embed(request: HttpRequest, public_id: str) -> HttpResponse:
 def share_embed(request: HttpRequest, code: str) -> HttpResponse:
     found, gone = _open_share(request, code, embedded=True)
     if gone:
-        gone["Content-Security-Policy"] = "frame-ancestors *"
+        gone["Content-Security-Policy"] = f"{BASE_CSP}; frame-ancestors *"
         return gone
     return _private_page(_embed_response(request, found.artwork, via_share=True))
 
