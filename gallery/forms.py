@@ -209,10 +209,14 @@ class GenerateForm(forms.Form):
     )
     preset = forms.ChoiceField(choices=PRESET_CHOICES, initial="standard", label="Size and speed")
     frame_count = forms.IntegerField(
-        label="Frames", min_value=2, max_value=120, initial=48, help_text="2 to 120."
+        label="Frames",
+        min_value=2,
+        max_value=120,
+        initial=48,
+        help_text="2 to 120 (up to 24 with an AI provider).",
     )
     provider = forms.ChoiceField(label="Generator")
-    model = forms.CharField(required=False, max_length=200, help_text="For AI providers.")
+    model = forms.CharField(required=False, max_length=200, help_text="AI providers need one.")
     seed = forms.IntegerField(
         required=False, min_value=0, max_value=2**31, help_text="Same prompt and seed, same result."
     )
@@ -222,7 +226,7 @@ class GenerateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["provider"].choices = providers
         self.fields["model"].widget = forms.Select(
-            choices=[("", "Provider's default")] + [(m, m) for m in models]
+            choices=[("", "None (the procedural generator needs none)")] + [(m, m) for m in models]
         )
 
     def clean_prompt(self) -> str:
@@ -236,6 +240,8 @@ class GenerateForm(forms.Form):
         provider, count = cleaned.get("provider"), cleaned.get("frame_count")
         # A language model writes every character: 24 frames of 80x24 is already ~46k
         # characters of output, near what providers return in one answer.
+        if provider and provider != "procedural" and not cleaned.get("model"):
+            self.add_error("model", "Choose a model for the AI provider.")
         if provider and provider != "procedural" and count and count > MAX_AI_FRAMES:
             self.add_error(
                 "frame_count",

@@ -510,3 +510,18 @@ def test_ai_providers_are_limited_to_fewer_frames(client, owner):
     assert response.status_code == 400
     assert "up to 24 frames" in response.text
     assert not Generation.objects.exists()
+
+
+def test_an_ai_provider_needs_a_model(client, owner):
+    from accounts.models import ApiKey
+
+    ApiKey.objects.create(user=owner, name="k", provider="openrouter", key="sk-or-12345678")
+    client.force_login(owner)
+    response = client.post(
+        reverse("gallery:studio_generate"),
+        {"prompt": "rain", "preset": "standard", "frame_count": 12, "provider": "openrouter",
+         "model": "", "seed": "", "style": ""},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "Choose a model for the AI provider" in response.text
+    assert not Generation.objects.exists()
