@@ -7,6 +7,7 @@ give clear messages) and as check constraints (so no code path can store bad row
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -152,6 +153,20 @@ class ArtworkQuerySet(models.QuerySet):
                 ),
             )
             .order_by("-search_rank", "-created_at", "-id")
+        )
+
+    def similar_to(self, artwork: Artwork) -> ArtworkQuerySet:
+        """Artworks whose prompt or first frame share words with this one's prompt,
+        best match first (full-text ranking; no embeddings needed)."""
+        words = re.findall(r"[^\W_]{3,}", artwork.prompt.lower())[:20]
+        if not words:
+            return self.none()
+        query = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
+        return (
+            self.filter(search_vector=query)
+            .exclude(pk=artwork.pk)
+            .annotate(similarity=SearchRank(F("search_vector"), query))
+            .order_by("-similarity", "-created_at", "-id")
         )
 
     def total_likes(self) -> int:

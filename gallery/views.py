@@ -89,6 +89,7 @@ def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
         .select_related("owner")
         .order_by("name")
     )
+    similar = Artwork.objects.listed().similar_to(art).as_cards().select_related("owner")[:4]
     more = (
         Artwork.objects.listed()
         .filter(owner=art.owner_id)
@@ -101,6 +102,7 @@ def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
         "liked": liked,
         "collections": collections,
         "more": more,
+        "similar": similar,
         "remix_source": _remix_source_for(request.user, art),
         "embed_snippet": (
             oembeds.embed_snippet(request, art) if art.visibility != Visibility.PRIVATE else ""

@@ -198,3 +198,22 @@ def test_trending_leaves_out_the_long_decayed_archive(owner):
         created_at=now - timedelta(days=90), likes_count=10_000
     )
     assert list(Artwork.objects.listed().trending(now=now)) == [fresh]
+
+
+def test_similar_artworks_share_words_and_are_public_only(client, owner, other_user):
+    target = make_artwork(owner, prompt="rain over the harbour at night")
+    close = make_artwork(other_user, prompt="night rain on the harbour wall")
+    loose = make_artwork(other_user, prompt="a night train")
+    make_artwork(other_user, prompt="rain harbour night", visibility="unlisted")
+    make_artwork(other_user, prompt="sunny meadow")
+    similar = list(Artwork.objects.listed().similar_to(target))
+    assert similar == [close, loose]
+    page = client.get(target.get_absolute_url()).text
+    assert "Similar artworks" in page and "night rain on the harbour wall" in page
+    assert "sunny meadow" not in page
+
+
+def test_a_prompt_without_words_has_no_similar_artworks(owner):
+    target = make_artwork(owner, prompt="~~ ** ~~")
+    make_artwork(owner, prompt="anything")
+    assert list(Artwork.objects.listed().similar_to(target)) == []
