@@ -109,17 +109,22 @@ def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
         ),
         # Remixes are listed like any list: public ones only (see DESIGN.md).
         "remixes": art.remixes.listed().only("public_id", "prompt").order_by("-created_at")[:12],
-        "my_collections": (
-            request.user.collections.only("public_id", "name").order_by("name")
-            if (request.user.is_authenticated and art.visibility == Visibility.PUBLIC)
-            or (request.user.is_authenticated and art.owner_id == request.user.pk)
-            else []
-        ),
+        "my_collections": _collections_to_add_to(request.user, art),
     }
     response = render(request, "gallery/artwork.html", context)
     if art.visibility != Visibility.PUBLIC:
         response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _collections_to_add_to(user, artwork: Artwork):
+    """The viewer's collections, when this artwork may go in them (Collection.can_include:
+    public artworks, and one's own)."""
+    if not user.is_authenticated:
+        return []
+    if artwork.visibility != Visibility.PUBLIC and artwork.owner_id != user.pk:
+        return []
+    return user.collections.only("public_id", "name").order_by("name")
 
 
 def _remix_source_for(user, artwork: Artwork) -> Artwork | None:
@@ -190,12 +195,11 @@ def _open_share(
     if share is None:
         raise Http404("No such share link.")
     is_owner = request.user.is_authenticated and request.user.pk == share.artwork.owner_id
-    counts = not is_owner and request.method == "GET"
+    counts = engagement.should_count(request, share.artwork)
     if share.status == Share.Status.LIVE and (not counts or shares.consume_view(code)):
         if counts:
             share.view_count += 1
-            if engagement.should_count(request, share.artwork):
-                engagement.count_view(share.artwork, engagement.visitor_key(request))
+            engagement.count_view(share.artwork, engagement.visitor_key(request))
         return share, None
     share = Share.objects.select_related("artwork").filter(pk=share.pk).first()
     if share is None:  # deleted with its artwork meanwhile

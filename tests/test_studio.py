@@ -20,6 +20,19 @@ pytestmark = pytest.mark.django_db
 SEP = f"\n{FRAME_SEPARATOR}\n"
 
 
+def generate_data(**overrides) -> dict:
+    data = {"prompt": "rain", "preset": "minimal", "frame_count": 4, "provider": "procedural",
+            "model": "", "seed": "", "style": ""}  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def with_openrouter_key(user) -> None:
+    from accounts.models import ApiKey
+
+    ApiKey.objects.create(user=user, name="k", provider="openrouter", key="sk-or-12345678")
+
+
 def editor_data(**overrides) -> dict:
     data = {
         "prompt": "a blinking eye",
@@ -442,9 +455,8 @@ def test_generate_opens_the_result_in_the_editor_unsaved(client, owner):
     client.force_login(owner)
     response = client.post(
         reverse("gallery:studio_generate"),
-        {"prompt": "snow in the mountains", "preset": "minimal", "frame_count": 12,
-         "provider": "procedural", "model": "", "seed": 7, "style": ""},
-    )  # fmt: skip
+        generate_data(prompt="snow in the mountains", frame_count=12, seed=7),
+    )
     # Redirected to the editor, so that a reload does not generate again.
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("gallery:studio_new") + "?generation=")
@@ -466,9 +478,8 @@ def test_a_generation_reopens_only_for_its_owner(client, owner, other_user):
     client.force_login(owner)
     response = client.post(
         reverse("gallery:studio_generate"),
-        {"prompt": "campfire", "preset": "minimal", "frame_count": 4,
-         "provider": "procedural", "model": "", "seed": "", "style": ""},
-    )  # fmt: skip
+        generate_data(prompt="campfire"),
+    )
     client.force_login(other_user)
     assert client.get(response["Location"]).status_code == 404
     assert client.get(reverse("gallery:studio_new") + "?generation=abc").status_code == 404
@@ -478,9 +489,8 @@ def test_generation_errors_are_form_errors(client, owner):
     client.force_login(owner)
     response = client.post(
         reverse("gallery:studio_generate"),
-        {"prompt": "rain", "preset": "standard", "frame_count": 12, "provider": "openrouter",
-         "model": "", "seed": "", "style": ""},
-    )  # fmt: skip
+        generate_data(preset="standard", frame_count=12, provider="openrouter"),
+    )
     assert response.status_code == 400
     # Without a key, OpenRouter is not even offered.
     assert "Select a valid choice" in response.text
@@ -489,8 +499,7 @@ def test_generation_errors_are_form_errors(client, owner):
 def test_generation_rate_limit_is_explained(client, owner, settings):
     settings.GENERATION_RATE_LIMIT = 1
     client.force_login(owner)
-    data = {"prompt": "rain", "preset": "minimal", "frame_count": 4, "provider": "procedural",
-            "model": "", "seed": "", "style": ""}  # fmt: skip
+    data = generate_data()
     assert client.post(reverse("gallery:studio_generate"), data).status_code == 302
     response = client.post(reverse("gallery:studio_generate"), data)
     assert response.status_code == 400
@@ -498,30 +507,24 @@ def test_generation_rate_limit_is_explained(client, owner, settings):
 
 
 def test_ai_providers_are_limited_to_fewer_frames(client, owner):
-    from accounts.models import ApiKey
-
-    ApiKey.objects.create(user=owner, name="k", provider="openrouter", key="sk-or-12345678")
+    with_openrouter_key(owner)
     client.force_login(owner)
     response = client.post(
         reverse("gallery:studio_generate"),
-        {"prompt": "rain", "preset": "standard", "frame_count": 60, "provider": "openrouter",
-         "model": "openai/gpt-4o-mini", "seed": "", "style": ""},
-    )  # fmt: skip
+        generate_data(frame_count=60, provider="openrouter", model="openai/gpt-4o-mini"),
+    )
     assert response.status_code == 400
     assert "up to 24 frames" in response.text
     assert not Generation.objects.exists()
 
 
 def test_an_ai_provider_needs_a_model(client, owner):
-    from accounts.models import ApiKey
-
-    ApiKey.objects.create(user=owner, name="k", provider="openrouter", key="sk-or-12345678")
+    with_openrouter_key(owner)
     client.force_login(owner)
     response = client.post(
         reverse("gallery:studio_generate"),
-        {"prompt": "rain", "preset": "standard", "frame_count": 12, "provider": "openrouter",
-         "model": "", "seed": "", "style": ""},
-    )  # fmt: skip
+        generate_data(frame_count=12, provider="openrouter"),
+    )
     assert response.status_code == 400
     assert "Choose a model for the AI provider" in response.text
     assert not Generation.objects.exists()
