@@ -179,3 +179,12 @@ def test_a_rejected_profile_name_does_not_reach_the_header(client, owner):
     response = client.post(reverse("accounts:profile_update"), {"name": "x" * 151, "image_url": ""})
     assert response.status_code == 400
     assert "x" * 151 not in response.text.split("</header>")[0]
+
+
+def test_a_request_over_the_size_limit_gets_the_400_page(client, owner, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client.force_login(owner)
+    response = client.post(reverse("gallery:studio_new"), editor_data(frames_text="x" * 5000))
+    assert response.status_code == 400
+    assert "That request could not be handled" in response.text
+    assert not Artwork.objects.exists()
