@@ -13,7 +13,7 @@ import pytest
 from django.test import Client, override_settings
 
 from config.services import s3_storage
-from tests import factories
+from tests import factories, hypothesis_profiles  # noqa: F401 (registers the profiles)
 from tests.servers import SeaweedS3
 
 
