@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import Visibility
+from config.params import parse_int
 from gallery.models import Artwork
 
 ARTWORK_PATH = re.compile(r"^/a/(?P<public_id>[A-Za-z0-9_-]{1,16})/?$")
@@ -19,6 +20,9 @@ ARTWORK_PATH = re.compile(r"^/a/(?P<public_id>[A-Za-z0-9_-]{1,16})/?$")
 # size, drawn at 12px, plus the padding and the play button row.
 CELL_WIDTH, CELL_HEIGHT, FONT_PX = 0.6, 1.15, 12
 PADDING_X, PADDING_Y = 24, 56
+# Larger than any embed (300 x 150 characters is about 2,200 pixels square): a bigger
+# maxwidth or maxheight changes nothing, so it is read as this.
+MAX_SIZE = 10_000
 
 
 def artwork_for_url(url: str) -> Artwork:
@@ -47,13 +51,10 @@ def artwork_for_url(url: str) -> Artwork:
     return artwork
 
 
-def positive_int(value: str | None) -> int | None:
-    if value in (None, ""):
-        return None
-    number = int(value)  # ValueError for junk, reported by the view as a 400
-    if number < 1:
-        raise ValueError(value)
-    return number
+def size_limit(value: str | None) -> int | None:
+    """A consumer's maxwidth or maxheight: absent, or a whole number of pixels from 1
+    up; anything larger than MAX_SIZE is MAX_SIZE. Junk raises InvalidNumber (a 400)."""
+    return parse_int(value, low=1, cap=MAX_SIZE)
 
 
 def embed_size(

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Visibility
 from config.middleware import BASE_CSP
+from config.params import InvalidNumber
 from gallery import engagement, oembeds, shares
 from gallery.health import PROBES
 from gallery.models import Artwork, Collection, Like, Share
@@ -274,9 +275,9 @@ def oembed(request: HttpRequest) -> HttpResponse:
         return HttpResponse("Only format=json is supported.", status=501)
     art = oembeds.artwork_for_url(request.GET.get("url", ""))
     try:
-        max_width = oembeds.positive_int(request.GET.get("maxwidth"))
-        max_height = oembeds.positive_int(request.GET.get("maxheight"))
-    except ValueError:
+        max_width = oembeds.size_limit(request.GET.get("maxwidth"))
+        max_height = oembeds.size_limit(request.GET.get("maxheight"))
+    except InvalidNumber:
         return HttpResponseBadRequest("maxwidth and maxheight must be positive whole numbers.")
     payload = oembeds.payload(request, art, max_width=max_width, max_height=max_height)
     response = JsonResponse(payload)

@@ -1,0 +1,31 @@
+"""Input that once answered 500, each kept as a plain regression test. The fuzz suite
+(tests/test_fuzz.py) looks for more; what it finds gets a test here."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_artwork
+
+pytestmark = pytest.mark.django_db
+
+
+def oembed(client, artwork, **params):
+    return client.get(
+        "/oembed", {"url": f"http://testserver{artwork.get_absolute_url()}", **params}
+    )
+
+
+@pytest.mark.parametrize("param", ["maxwidth", "maxheight"])
+def test_an_oembed_size_of_400_digits_is_clamped(client, owner, param):
+    artwork = make_artwork(owner)
+    response = oembed(client, artwork, **{param: "9" * 400})
+    assert response.status_code == 200
+    assert response.json() == oembed(client, artwork).json()
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "1e5", "-3", "0", "9" * 5000])
+def test_an_oembed_size_that_is_no_plain_number_is_a_400(client, owner, value):
+    artwork = make_artwork(owner)
+    assert oembed(client, artwork, maxwidth=value).status_code == 400
+    assert oembed(client, artwork, maxheight=value).status_code == 400
