@@ -183,7 +183,8 @@ ACCOUNT_USERNAME_BLACKLIST = [
     "root", "system", "asciigallery", "healthz", "static", "media", "oembed",
 ]  # fmt: skip
 # allauth's rate limits (login failures, sign-ups, codes, password resets) are on by
-# default; they count in the cache, so several app servers need REDIS_URL.
+# default; they count in the shared cache, per client address as config/clientip.py
+# finds it (accounts.adapter), so that a proxy's address never stands for everyone.
 # Social sign-in starts with a POST (allauth's default), never a bare link.
 SOCIALACCOUNT_LOGIN_ON_GET = False
 
@@ -278,9 +279,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-if env_bool("DJANGO_BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     # The load balancer terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the app append to X-Forwarded-For: the client's address
+# is the entry that many places from the right (config/clientip.py). 0: REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT must be 0 or more.")
 # /healthz answers plain HTTP so that a load balancer can probe it.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

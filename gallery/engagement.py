@@ -12,6 +12,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from config.clientip import client_ip
 from gallery.models import Artwork
 
 VIEW_WINDOW = timedelta(hours=24)
@@ -55,16 +56,6 @@ def should_count(request: HttpRequest, artwork: Artwork) -> bool:
     return not (request.user.is_authenticated and request.user.pk == artwork.owner_id)
 
 
-def client_address(request: HttpRequest) -> str:
-    """The visitor's address; behind a trusted load balancer, the one it saw."""
-    if settings.SECURE_PROXY_SSL_HEADER:  # set exactly when DJANGO_BEHIND_PROXY is true
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            # The balancer appends the address it saw: the last entry is the trusted one.
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def visitor_key(request: HttpRequest) -> str:
     """Who is looking, for counting views: the user, else a hash of the client address
     with a salt that changes daily (nothing reversible is stored, and nothing links one
@@ -74,7 +65,7 @@ def visitor_key(request: HttpRequest) -> str:
         return f"u:{request.user.pk}"
     day = timezone.now().date().isoformat()
     salt = f"{settings.SECRET_KEY}|views|{day}"
-    digest = hashlib.sha256(f"{salt}|{client_address(request)}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{salt}|{client_ip(request)}".encode()).hexdigest()
     return f"a:{digest[:40]}"
 
 

@@ -129,8 +129,15 @@ def test_deploy_check_is_clean_with_production_settings():
             "DJANGO_SECRET_KEY must be set when the site answers for other hosts",
         ),
         ({"FIELD_ENCRYPTION_KEYS": ""}, "accounts.E001"),
+        ({"DJANGO_TRUSTED_PROXY_COUNT": "-1"}, "DJANGO_TRUSTED_PROXY_COUNT must be 0 or more"),
     ],
-    ids=["no-secret-key", "no-database-url", "dev-secret-on-public-host", "no-encryption-keys"],
+    ids=[
+        "no-secret-key",
+        "no-database-url",
+        "dev-secret-on-public-host",
+        "no-encryption-keys",
+        "negative-proxy-count",
+    ],
 )
 def test_production_refuses_to_start_when_misconfigured(overrides, message):
     result = run_manage("check", env=production_env(**overrides))
