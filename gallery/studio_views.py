@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import UserSettings, Visibility
+from config.params import InvalidNumber, parse_int
 from gallery import frames as frame_rules
 from gallery import generation
 from gallery.forms import PRESETS, ArtworkForm, CollectionForm, GenerateForm, ShareForm
@@ -97,10 +98,14 @@ def artwork_create(request: HttpRequest) -> HttpResponse:
 
 def _initial_from_generation(request: HttpRequest, generation_id: str) -> dict:
     """The editor's fields from one of the creator's successful generations."""
-    if not generation_id.isdigit():
+    try:
+        pk = parse_int(generation_id, low=1)
+    except InvalidNumber:
+        pk = None
+    if pk is None:
         raise Http404("No such generation.")
     attempt = get_object_or_404(
-        Generation, pk=int(generation_id), user=request.user, success=True, result__isnull=False
+        Generation, pk=pk, user=request.user, success=True, result__isnull=False
     )
     result = attempt.result
     return {

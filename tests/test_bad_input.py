@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from tests.factories import make_artwork
 
@@ -29,3 +30,12 @@ def test_an_oembed_size_that_is_no_plain_number_is_a_400(client, owner, value):
     artwork = make_artwork(owner)
     assert oembed(client, artwork, maxwidth=value).status_code == 400
     assert oembed(client, artwork, maxheight=value).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "value", ["²", "١٢", "1e5", "-1", "0", "", "9" * 19, "9" * 400, "9" * 5000, "x"]
+)
+def test_a_generation_that_is_no_plain_id_is_a_404(client, owner, value):
+    client.force_login(owner)
+    response = client.get(reverse("gallery:studio_new"), {"generation": value})
+    assert response.status_code == 404
