@@ -132,7 +132,13 @@ class ArtworkForm(forms.ModelForm):
         self.fields["generator"].required = False
         self.fields["model"].required = False
         if self.instance.pk:
+            # The form shows what is saved, so that a save touching only the title keeps
+            # the canvas (not model fields of this form: initial values by hand).
             self.initial.setdefault("frames_text", frame_rules.join_frames(self.instance.frames))
+            self.initial.setdefault("width", self.instance.width)
+            self.initial.setdefault("height", self.instance.height)
+            self.fields["width"].help_text = "Characters per line. Empty: the current width."
+            self.fields["height"].help_text = "Lines per frame. Empty: the current height."
         else:
             self.initial.setdefault("visibility", UserSettings.for_user(user).default_visibility)
 
@@ -172,11 +178,9 @@ class ArtworkForm(forms.ModelForm):
                 self.add_error("frames_text", "Add at least one frame, or upload a file.")
                 return cleaned
             frames = frame_rules.split_frames(text)
-        measured_width, measured_height = frame_rules.measure(frames)
         # Not model fields of this form: set on the instance, validated by its clean().
-        self.instance.frames = frames
-        self.instance.width = cleaned.get("width") or max(measured_width, 1)
-        self.instance.height = cleaned.get("height") or max(measured_height, 1)
+        width, height = self._size_for(frames, cleaned.get("width"), cleaned.get("height"))
+        self.instance.frames, self.instance.width, self.instance.height = frames, width, height
         # The generator travels in a hidden field from the generate step: only known
         # names are kept, so nobody can label a drawing with a made-up origin.
         generator = cleaned.get("generator") or self.instance.generator or "manual"
@@ -186,6 +190,18 @@ class ArtworkForm(forms.ModelForm):
         if self.remix_source is not None:
             self.instance.remixed_from = self.remix_source
         return cleaned
+
+    def _size_for(self, frames: list[str], width: int | None, height: int | None):
+        """The canvas: the size typed in, else the smallest that holds the frames; an
+        edit left empty keeps the saved size, grown only if the frames need more (a
+        canvas is never shrunk to its content behind the creator's back)."""
+        measured_width, measured_height = frame_rules.measure(frames)
+        keep_width = self.instance.width if self.instance.pk else 1
+        keep_height = self.instance.height if self.instance.pk else 1
+        return (
+            width or max(measured_width, keep_width, 1),
+            height or max(measured_height, keep_height, 1),
+        )
 
     def _update_errors(self, errors: ValidationError) -> None:
         # The model reports frame problems on "frames"; here they belong to the textarea.

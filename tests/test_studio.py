@@ -13,6 +13,7 @@ from accounts.models import UserSettings
 from gallery.frames import FRAME_SEPARATOR
 from gallery.models import Artwork, Collection, CollectionItem, Generation, Like, Share
 from tests.factories import make_artwork, make_collection, make_share, make_user
+from tests.htmlforms import form_data
 from tests.test_accounts import csrf_post
 
 pytestmark = pytest.mark.django_db
@@ -230,6 +231,40 @@ def test_edit_keeps_the_frames_round_trip(client, owner):
     artwork.refresh_from_db()
     assert artwork.prompt == "renamed"
     assert artwork.frames == ["a\nb", "c\nd"]
+
+
+def test_renaming_keeps_the_canvas_size_speed_and_style(client, owner):
+    # A 40x10 canvas holding 1x1 content: renaming it must not shrink it.
+    artwork = make_artwork(owner, frames=["x"], width=40, height=10, fps=24, style="neon")
+    client.force_login(owner)
+    url = reverse("gallery:studio_edit", args=[artwork.public_id])
+    page = client.get(url)
+    data = form_data(page.content.decode(), action_contains=url)
+    assert (data["width"], data["height"], data["fps"], data["style"]) == (
+        ["40"],
+        ["10"],
+        ["24"],
+        ["neon"],
+    )
+    data["prompt"] = ["renamed"]
+    response = client.post(url, data)
+    assert response.status_code == 302
+    artwork.refresh_from_db()
+    assert artwork.prompt == "renamed"
+    assert (artwork.width, artwork.height, artwork.fps, artwork.style) == (40, 10, 24, "neon")
+    assert artwork.frames == ["x"]
+
+
+def test_an_edit_with_the_size_left_empty_keeps_it_or_grows_it_to_fit(client, owner):
+    artwork = make_artwork(owner, frames=["x"], width=40, height=10)
+    client.force_login(owner)
+    url = reverse("gallery:studio_edit", args=[artwork.public_id])
+    client.post(url, editor_data(frames_text="y", width="", height=""))
+    artwork.refresh_from_db()
+    assert (artwork.width, artwork.height, artwork.frames) == (40, 10, ["y"])
+    client.post(url, editor_data(frames_text="\n".join(["#" * 50] * 12), width="", height=""))
+    artwork.refresh_from_db()
+    assert (artwork.width, artwork.height) == (50, 12)
 
 
 def test_a_failed_edit_changes_nothing(client, owner):
