@@ -85,10 +85,17 @@ class ApiKeyForm(forms.ModelForm):
             self.add_error("new_key", "Enter the key.")
         return cleaned
 
-    def save(self, commit=True):
+    def _post_clean(self) -> None:
+        # Before the model's clean(): a new provider or base URL needs the key typed in.
         if self.cleaned_data.get("new_key"):
-            self.instance.key = self.cleaned_data["new_key"]
-        return super().save(commit)
+            self.instance.enter_key(self.cleaned_data["new_key"])
+        super()._post_clean()
+
+    def _update_errors(self, errors) -> None:
+        # The model names the key "key"; here it is typed into "new_key".
+        if hasattr(errors, "error_dict") and "key" in errors.error_dict:
+            errors.error_dict["new_key"] = errors.error_dict.pop("key")
+        super()._update_errors(errors)
 
 
 @admin.register(ApiKey)

@@ -6,7 +6,6 @@ from django import forms
 from django.conf import settings
 
 from accounts.models import ApiKey, Provider, User, UserSettings
-from gallery.outbound import UnsafeURL, check_base_url
 
 
 def _choices(values: list[str]) -> list[tuple[str, str]]:
@@ -76,20 +75,12 @@ class ApiKeyForm(forms.ModelForm):
         key = self.cleaned_data["key"]
         if len(key) < 8 or any(char.isspace() for char in key):
             raise forms.ValidationError("That does not look like an API key.")
+        self.instance.enter_key(key)
         return key
 
     def clean(self):
+        # Provider and base URL rules: ApiKey.clean(), for the admin's form as well.
         cleaned = super().clean()
-        provider, base_url = cleaned.get("provider"), cleaned.get("base_url")
-        if provider == Provider.OPENAI_COMPATIBLE and not base_url:
-            self.add_error("base_url", "An OpenAI-compatible server needs its base URL.")
-        if provider and provider != Provider.OPENAI_COMPATIBLE and base_url:
-            self.add_error("base_url", "Only OpenAI-compatible servers take a base URL.")
-        elif base_url:
-            try:
-                check_base_url(base_url)
-            except UnsafeURL as error:
-                self.add_error("base_url", str(error))
         name = cleaned.get("name")
         if name and ApiKey.objects.filter(user=self.instance.user, name__iexact=name).exists():
             self.add_error("name", "You already have a key with this name.")

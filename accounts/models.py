@@ -7,11 +7,13 @@ import re
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
 from accounts.crypto import EncryptedTextField
+from gallery.outbound import UnsafeURL, check_base_url
 
 USERNAME_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})$"
 
@@ -216,13 +218,55 @@ class ApiKey(models.Model):
             ),
         ]
 
+    # Set by enter_key(): a person typed this key in (not just loaded from the database).
+    _key_entered = False
+
     def __str__(self) -> str:
         return f"{self.name} ({self.get_provider_display()}, {self.masked})"
 
     def save(self, *args, **kwargs) -> None:
+        if self.must_reenter_key():
+            raise ValidationError("Enter the key again to send it to another provider or server.")
         if "key" not in self.get_deferred_fields():
             self.last4 = (self.key or "")[-4:]
         super().save(*args, **kwargs)
+        self._key_entered = False
+
+    def enter_key(self, plaintext: str) -> None:
+        """The key as a person typed it. Forms use this, so that the key may be sent to
+        the provider and base URL they chose along with it."""
+        self.key = plaintext
+        self._key_entered = True
+
+    def destination_changed(self) -> bool:
+        """Whether the key would now go to another provider or server than the one it
+        was saved for."""
+        if self._state.adding or self.pk is None:
+            return True
+        saved = ApiKey.objects.filter(pk=self.pk).values_list("provider", "base_url").first()
+        return saved != (self.provider, self.base_url)
+
+    def must_reenter_key(self) -> bool:
+        """A stored key goes nowhere new unless its owner's key is typed in again: else
+        whoever may edit the row (staff) could redirect the key to a server of theirs
+        and read it from the Authorization header."""
+        return not self._state.adding and not self._key_entered and self.destination_changed()
+
+    def clean(self) -> None:
+        errors = {}
+        if self.provider == Provider.OPENAI_COMPATIBLE and not self.base_url:
+            errors["base_url"] = "An OpenAI-compatible server needs its base URL."
+        elif self.provider and self.provider != Provider.OPENAI_COMPATIBLE and self.base_url:
+            errors["base_url"] = "Only OpenAI-compatible servers take a base URL."
+        elif self.base_url and self.destination_changed():
+            try:
+                check_base_url(self.base_url)
+            except UnsafeURL as error:
+                errors["base_url"] = str(error)
+        if not errors and self.must_reenter_key():
+            errors["key"] = "Enter the key again to send it to another provider or server."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def masked(self) -> str:

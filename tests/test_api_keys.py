@@ -143,3 +143,92 @@ def test_duplicate_key_names_are_form_errors(client, owner):
     response = add_key(client, name="my openrouter")
     assert response.status_code == 400
     assert "already have a key with this name" in response.text
+
+
+# --- A stored key goes nowhere new without being typed in again -----------------------
+
+
+@pytest.fixture
+def stored_key(owner):
+    return ApiKey.objects.create(
+        user=owner,
+        name="Company server",
+        provider="openai-compatible",
+        base_url="https://8.8.8.8/v1",
+        key=PLAINTEXT,
+    )
+
+
+def admin_change(client, api_key, **overrides):
+    data = {"user": api_key.user_id, "name": api_key.name, "provider": api_key.provider,
+            "base_url": api_key.base_url, "new_key": ""}  # fmt: skip
+    data.update(overrides)
+    return client.post(reverse("admin:accounts_apikey_change", args=[api_key.pk]), data)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"base_url": "https://1.1.1.1/v1"},
+        {"provider": "openai", "base_url": ""},
+    ],
+    ids=["new-base-url", "new-provider"],
+)
+def test_staff_cannot_send_a_stored_key_elsewhere_without_it(
+    client, superuser, stored_key, settings, overrides
+):
+    settings.AI_ALLOW_PRIVATE_BASE_URLS = False  # production
+    client.force_login(superuser)
+    response = admin_change(client, stored_key, **overrides)
+    assert response.status_code == 200
+    assert "Enter the key again to send it to another provider or server." in response.text
+    stored_key.refresh_from_db()
+    assert (stored_key.provider, stored_key.base_url) == ("openai-compatible", "https://8.8.8.8/v1")
+
+
+def test_staff_can_move_a_key_by_typing_it_in_again(client, superuser, stored_key, settings):
+    settings.AI_ALLOW_PRIVATE_BASE_URLS = False
+    client.force_login(superuser)
+    response = admin_change(
+        client, stored_key, base_url="https://1.1.1.1/v1", new_key="sk-typed-again-5678"
+    )
+    assert response.status_code == 302
+    stored_key.refresh_from_db()
+    assert stored_key.base_url == "https://1.1.1.1/v1"
+    assert stored_key.key == "sk-typed-again-5678" and stored_key.last4 == "5678"
+
+
+def test_renaming_a_key_in_the_admin_needs_no_key(client, superuser, stored_key, settings):
+    settings.AI_ALLOW_PRIVATE_BASE_URLS = False
+    client.force_login(superuser)
+    assert admin_change(client, stored_key, name="Renamed").status_code == 302
+    stored_key.refresh_from_db()
+    assert stored_key.name == "Renamed" and stored_key.key == PLAINTEXT
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["https://127.0.0.1:9999/v1", "http://8.8.8.8/v1", "https://[64:ff9b::a9fe:a9fe]/v1"],
+)
+def test_the_admin_runs_the_settings_pages_base_url_check(
+    client, superuser, stored_key, settings, base_url
+):
+    settings.AI_ALLOW_PRIVATE_BASE_URLS = False
+    client.force_login(superuser)
+    response = admin_change(client, stored_key, base_url=base_url, new_key="sk-typed-again-5678")
+    assert response.status_code == 200
+    assert "errornote" in response.text
+    stored_key.refresh_from_db()
+    assert stored_key.base_url == "https://8.8.8.8/v1" and stored_key.key == PLAINTEXT
+
+
+def test_code_cannot_send_a_stored_key_elsewhere_either(stored_key):
+    from django.core.exceptions import ValidationError
+
+    api_key = ApiKey.objects.get(pk=stored_key.pk)
+    api_key.base_url = "https://1.1.1.1/v1"
+    with pytest.raises(ValidationError, match="Enter the key again"):
+        api_key.save()
+    api_key.enter_key(PLAINTEXT)
+    api_key.save()
+    assert ApiKey.objects.get(pk=stored_key.pk).base_url == "https://1.1.1.1/v1"
