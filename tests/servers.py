@@ -219,36 +219,67 @@ class RedisServer:
 
 class Gunicorn:
     """The production web server on a free port of 127.0.0.1, as a context manager:
-    started, waited for until /healthz answers, stopped with its workers at the end."""
+    started, waited for until /healthz answers, stopped with its workers at the end.
 
-    def __init__(self, env: dict[str, str], *, workers: int = 2, threads: int = 1) -> None:
-        self.env, self.workers, self.threads = env, workers, threads
+    `command` runs a shell command line instead (the Procfile's `web` entry, as a
+    Procfile runner would), with PORT set and this virtualenv first on PATH. Without
+    it, the server opens no control socket: gunicorn's default path is one per user,
+    so two servers would take it from each other.
+    """
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        *,
+        workers: int = 2,
+        threads: int = 1,
+        command: str | None = None,
+    ) -> None:
+        self.env, self.workers, self.threads, self.command = env, workers, threads, command
         (self.port,) = free_ports(1)
         self.process: subprocess.Popen | None = None
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives with the process)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def log(self) -> str:
+        """What the server has written to stderr so far."""
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")
+
+    def _argv_and_env(self) -> tuple[list[str], dict[str, str]]:
+        if self.command is not None:
+            path = f"{Path(sys.executable).parent}{os.pathsep}{self.env.get('PATH', '')}"
+            env = {**self.env, "PORT": str(self.port), "PATH": path}
+            return ["/bin/sh", "-c", f"exec {self.command}"], env
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--no-control-socket",
+        ]
+        return argv, self.env
+
     def __enter__(self) -> Gunicorn:
         root = Path(__file__).resolve().parent.parent
+        argv, env = self._argv_and_env()
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--workers",
-                str(self.workers),
-                "--threads",
-                str(self.threads),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-            ],
+            argv,
             cwd=root,
-            env=self.env,
+            env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # A file, not a pipe: nobody reads it while the server runs, and a full
+            # pipe would block the server's logging (and so its requests).
+            stderr=self._log,
             start_new_session=True,
         )
         deadline = time.monotonic() + 60
@@ -258,13 +289,15 @@ class Gunicorn:
                     return self
             except OSError:
                 if self.process.poll() is not None:
-                    raise RuntimeError(self.process.stderr.read().decode()) from None
+                    raise RuntimeError(self.log()) from None
                 if time.monotonic() > deadline:
+                    log = self.log()
                     self.__exit__()
-                    raise RuntimeError("gunicorn did not answer in 60 s") from None
+                    raise RuntimeError(f"gunicorn did not answer in 60 s:\n{log}") from None
                 time.sleep(0.2)
 
     def __exit__(self, *exc_info) -> None:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=30)
+        self._log.close()
