@@ -6,4 +6,4 @@ class GalleryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from gallery import checks  # noqa: F401  (registers the system checks)
+        from gallery import checks, signals  # noqa: F401  (registers checks and receivers)

@@ -12,7 +12,6 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -27,8 +26,6 @@ from django.db import models, transaction
 from django.db.models import ExpressionWrapper, F, Func, Q, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Length, Power
-from django.db.models.signals import post_delete, post_save, pre_delete
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
@@ -768,52 +765,3 @@ class Like(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} likes {self.artwork_id}"
-
-
-@receiver(post_delete, sender=File)
-def _delete_stored_object(sender, instance: File, **kwargs) -> None:
-    """The stored object goes with its row, once the deletion is committed (a rolled
-    back delete must not lose the object)."""
-    if instance.file.name:
-        storage, name = instance.file.storage, instance.file.name
-        # robust: a storage hiccup is logged and must not fail a committed deletion.
-        transaction.on_commit(lambda: storage.delete(name), robust=True)
-
-
-@receiver(post_save, sender=Like)
-def _count_new_like(sender, instance: Like, created: bool, **kwargs) -> None:
-    if created:
-        Artwork.objects.filter(pk=instance.artwork_id).update(likes_count=F("likes_count") + 1)
-
-
-def _deletion_started_by(origin, model) -> bool:
-    return isinstance(origin, model) or (
-        isinstance(origin, models.QuerySet) and origin.model is model
-    )
-
-
-@receiver(post_delete, sender=Like)
-def _uncount_like(sender, instance: Like, origin=None, **kwargs) -> None:
-    # A like removed on its own. Likes that go with their artwork need no counting, and
-    # those that go with their user were counted in one statement (below).
-    if _deletion_started_by(origin, Artwork) or _deletion_started_by(origin, get_user_model()):
-        return
-    Artwork.objects.filter(pk=instance.artwork_id, likes_count__gt=0).update(
-        likes_count=F("likes_count") - 1
-    )
-
-
-@receiver(pre_delete, sender=settings.AUTH_USER_MODEL)
-def _uncount_likes_of_deleted_user(sender, instance, **kwargs) -> None:
-    """One UPDATE for all the likes a user gave, however many, before they go."""
-    Artwork.objects.filter(likes__user=instance, likes_count__gt=0).update(
-        likes_count=F("likes_count") - 1
-    )
-
-
-@receiver(post_delete, sender=Artwork)
-def _delete_cached_exports(sender, instance: Artwork, **kwargs) -> None:
-    """Rendered exports (GIF, PNG, SVG) are cached in storage; they go with the artwork."""
-    from gallery.exports import delete_exports
-
-    transaction.on_commit(lambda: delete_exports(instance), robust=True)

@@ -1,0 +1,62 @@
+"""What happens around saves and deletes that no single view owns: stored objects go
+with their rows, like counters follow likes added or removed outside engagement.py
+(the admin, cascades). Connected in GalleryConfig.ready()."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import models, transaction
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save, pre_delete
+from django.dispatch import receiver
+
+from gallery import exports
+from gallery.models import Artwork, File, Like
+
+
+@receiver(post_delete, sender=File)
+def delete_stored_object(sender, instance: File, **kwargs) -> None:
+    """The stored object goes with its row, once the deletion is committed (a rolled
+    back delete must not lose the object)."""
+    if instance.file.name:
+        storage, name = instance.file.storage, instance.file.name
+        # robust: a storage hiccup is logged and must not fail a committed deletion.
+        transaction.on_commit(lambda: storage.delete(name), robust=True)
+
+
+@receiver(post_save, sender=Like)
+def count_new_like(sender, instance: Like, created: bool, **kwargs) -> None:
+    if created:
+        Artwork.objects.filter(pk=instance.artwork_id).update(likes_count=F("likes_count") + 1)
+
+
+def _deletion_started_by(origin, model) -> bool:
+    return isinstance(origin, model) or (
+        isinstance(origin, models.QuerySet) and origin.model is model
+    )
+
+
+@receiver(post_delete, sender=Like)
+def uncount_like(sender, instance: Like, origin=None, **kwargs) -> None:
+    # A like removed on its own. Likes that go with their artwork need no counting, and
+    # those that go with their user were counted in one statement (below).
+    if _deletion_started_by(origin, Artwork) or _deletion_started_by(origin, get_user_model()):
+        return
+    Artwork.objects.filter(pk=instance.artwork_id, likes_count__gt=0).update(
+        likes_count=F("likes_count") - 1
+    )
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL)
+def uncount_likes_of_deleted_user(sender, instance, **kwargs) -> None:
+    """One UPDATE for all the likes a user gave, however many, before they go."""
+    Artwork.objects.filter(likes__user=instance, likes_count__gt=0).update(
+        likes_count=F("likes_count") - 1
+    )
+
+
+@receiver(post_delete, sender=Artwork)
+def delete_cached_exports(sender, instance: Artwork, **kwargs) -> None:
+    """Rendered exports (GIF, PNG, SVG) are cached in storage; they go with the artwork."""
+    transaction.on_commit(lambda: exports.delete_exports(instance), robust=True)
