@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ def like(user, artwork: Artwork) -> bool:
         )
         added = cursor.fetchone() is not None
         if added:
-            Artwork.objects.filter(pk=artwork.pk).update(likes_count=F("likes_count") + 1)
+            _set_likes(artwork, add_to_likes(Artwork.objects.filter(pk=artwork.pk), +1))
     return added
 
 
@@ -43,10 +43,26 @@ def unlike(user, artwork: Artwork) -> bool:
         )
         removed = cursor.fetchone() is not None
         if removed:
-            Artwork.objects.filter(pk=artwork.pk, likes_count__gt=0).update(
-                likes_count=F("likes_count") - 1
-            )
+            _set_likes(artwork, add_to_likes(Artwork.objects.filter(pk=artwork.pk), -1))
     return removed
+
+
+def add_to_likes(artworks: QuerySet[Artwork], delta: int) -> dict[int, int]:
+    """The one writer of `likes_count`: add `delta` to the counter of every artwork in
+    `artworks` (never below zero), in one UPDATE; returns {pk: new count}."""
+    subquery, params = artworks.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE gallery_artwork SET likes_count = GREATEST(likes_count + %s, 0)"
+            f" WHERE id IN ({subquery}) RETURNING id, likes_count",
+            [delta, *params],
+        )
+        return dict(cursor.fetchall())
+
+
+def _set_likes(artwork: Artwork, counts: dict[int, int]) -> None:
+    if artwork.pk in counts:
+        artwork.likes_count = counts[artwork.pk]
 
 
 def should_count(request: HttpRequest, artwork: Artwork) -> bool:

@@ -7,11 +7,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
-from django.db.models import F
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from gallery import exports
+from gallery import engagement, exports
 from gallery.models import Artwork, File, Like
 
 
@@ -27,8 +26,9 @@ def delete_stored_object(sender, instance: File, **kwargs) -> None:
 
 @receiver(post_save, sender=Like)
 def count_new_like(sender, instance: Like, created: bool, **kwargs) -> None:
+    # engagement.like() inserts without the ORM, so this is a like added elsewhere.
     if created:
-        Artwork.objects.filter(pk=instance.artwork_id).update(likes_count=F("likes_count") + 1)
+        engagement.add_to_likes(Artwork.objects.filter(pk=instance.artwork_id), +1)
 
 
 def _deletion_started_by(origin, model) -> bool:
@@ -43,17 +43,13 @@ def uncount_like(sender, instance: Like, origin=None, **kwargs) -> None:
     # those that go with their user were counted in one statement (below).
     if _deletion_started_by(origin, Artwork) or _deletion_started_by(origin, get_user_model()):
         return
-    Artwork.objects.filter(pk=instance.artwork_id, likes_count__gt=0).update(
-        likes_count=F("likes_count") - 1
-    )
+    engagement.add_to_likes(Artwork.objects.filter(pk=instance.artwork_id), -1)
 
 
 @receiver(pre_delete, sender=settings.AUTH_USER_MODEL)
 def uncount_likes_of_deleted_user(sender, instance, **kwargs) -> None:
     """One UPDATE for all the likes a user gave, however many, before they go."""
-    Artwork.objects.filter(likes__user=instance, likes_count__gt=0).update(
-        likes_count=F("likes_count") - 1
-    )
+    engagement.add_to_likes(Artwork.objects.filter(likes__user=instance), -1)
 
 
 @receiver(post_delete, sender=Artwork)

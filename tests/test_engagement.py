@@ -219,6 +219,29 @@ def test_deleting_a_user_uncounts_all_their_likes_at_once(owner):
 
 
 @pytest.mark.django_db
+def test_liking_reads_the_new_count_back_from_the_database(owner, other_user):
+    from gallery import engagement
+    from tests.factories import make_user
+
+    artwork = make_artwork(owner)
+    stale = Artwork.objects.get(pk=artwork.pk)  # loaded before someone else's like
+    engagement.like(make_user(), artwork)
+    assert engagement.like(other_user, stale) is True
+    assert stale.likes_count == 2
+    assert engagement.unlike(other_user, stale) is True
+    assert stale.likes_count == 1
+
+
+@pytest.mark.django_db
+def test_likes_added_or_removed_in_the_admin_are_counted(owner, other_user):
+    artwork = make_artwork(owner)
+    like = Like.objects.create(user=other_user, artwork=artwork)
+    assert likes_of(artwork) == (1, 1)
+    like.delete()
+    assert likes_of(artwork) == (0, 0)
+
+
+@pytest.mark.django_db
 def test_prune_view_log_keeps_only_the_counting_window(owner):
     from io import StringIO
 
