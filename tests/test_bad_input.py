@@ -39,3 +39,12 @@ def test_a_generation_that_is_no_plain_id_is_a_404(client, owner, value):
     client.force_login(owner)
     response = client.get(reverse("gallery:studio_new"), {"generation": value})
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("page", ["9" * 400, "9" * 5000, "-1", "0", "²", "١٢", "1e5", "last"])
+@pytest.mark.parametrize("url", ["/", "/?q=comet", "/studio/", "/studio/generations/", "/u/owner/"])
+def test_any_page_number_shows_a_page(client, owner, url, page):
+    make_artwork(owner, prompt="a comet")
+    client.force_login(owner)
+    response = client.get(url, {"page": page})
+    assert response.status_code == 200
