@@ -79,7 +79,11 @@ def test_a_large_artwork_fits_in_one_request(client, owner):
 def test_an_unlisted_remix_source_is_never_published(client, owner, other_user):
     source = make_artwork(owner, prompt="unlisted original", visibility="unlisted")
     remix = make_artwork(other_user, prompt="public remix", remixed_from=source)
-    page = client.get(remix.get_absolute_url()).text
+    response = client.get(remix.get_absolute_url())
+    assert response.status_code == 200
+    page = response.text
+    assert "<h1>public remix</h1>" in page
+    assert "Remix of an artwork that is not public." in page
     assert source.public_id not in page and "unlisted original" not in page
     client.force_login(owner)
     assert source.public_id in client.get(remix.get_absolute_url()).text
@@ -91,7 +95,10 @@ def test_someone_elses_artwork_that_turned_private_is_a_placeholder(client, owne
     theirs.visibility = "private"
     theirs.save()
     client.force_login(owner)
-    page = client.get(reverse("gallery:studio_collection", args=[collection.public_id])).text
+    response = client.get(reverse("gallery:studio_collection", args=[collection.public_id]))
+    assert response.status_code == 200
+    page = response.text
+    assert f"<h1>{collection.name}</h1>" in page
     assert "was public once" not in page and theirs.public_id not in page
     assert "no longer available" in page
     listing = client.get(reverse("gallery:studio_collections")).text
@@ -178,6 +185,7 @@ def test_a_rejected_profile_name_does_not_reach_the_header(client, owner):
     client.force_login(owner)
     response = client.post(reverse("accounts:profile_update"), {"name": "x" * 151, "image_url": ""})
     assert response.status_code == 400
+    assert "at most 150 characters" in response.text  # the form, with its error
     assert "x" * 151 not in response.text.split("</header>")[0]
 
 

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from gallery.models import Share
 from tests.commands import database_url
@@ -161,9 +162,11 @@ def test_a_revoked_link_and_its_embed_answer_410(client, owner):
 
 @pytest.mark.django_db
 def test_share_embed_counts_views_like_the_page(client, owner):
-    share = make_share(make_artwork(owner, visibility="private"), max_views=1)
+    artwork = make_artwork(owner, prompt="secret lighthouse", visibility="private")
+    share = make_share(artwork, max_views=1)
     response = client.get(reverse("gallery:share_embed", args=[share.code]))
     assert response.status_code == 200
+    assert 'class="embed-credit"' in response.text and "secret lighthouse" in response.text
     assert response["Content-Security-Policy"].endswith("; frame-ancestors *")
     assert "X-Frame-Options" not in response
     assert client.get(reverse("gallery:share_embed", args=[share.code])).status_code == 410
@@ -178,6 +181,7 @@ def test_embed_pages_may_be_framed_and_others_may_not(client, owner):
     artwork = make_artwork(owner)
     embed = client.get(reverse("gallery:artwork_embed", args=[artwork.public_id]))
     assert embed.status_code == 200
+    assert 'class="embed-credit"' in embed.text and artwork.prompt in embed.text
     assert embed["Content-Security-Policy"].endswith("; frame-ancestors *")
     assert "X-Frame-Options" not in embed
     for url in ("/", artwork.get_absolute_url(), "/accounts/login/"):
@@ -191,7 +195,10 @@ def test_embed_pages_may_be_framed_and_others_may_not(client, owner):
 def test_embed_options(client, owner):
     artwork = make_artwork(owner)
     url = reverse("gallery:artwork_embed", args=[artwork.public_id])
-    default = client.get(url).text
+    response = client.get(url)
+    assert response.status_code == 200
+    default = response.text
+    assert "data-player " in default  # the player is there, with its default options
     assert 'data-autoplay="0"' not in default and 'data-loop="0"' not in default
     quiet = client.get(url, {"autoplay": "0", "loop": "0", "theme": "light"}).text
     assert 'data-autoplay="0"' in quiet and 'data-loop="0"' in quiet
@@ -213,9 +220,12 @@ def test_the_artwork_page_offers_an_embed_snippet(client, owner):
     artwork = make_artwork(owner)
     page = client.get(artwork.get_absolute_url()).text
     assert "&lt;iframe src=&quot;http://testserver/a/" in page
-    private = make_artwork(owner, visibility="private")
+    private = make_artwork(owner, prompt="a private sketch", visibility="private")
     client.force_login(owner)
-    assert "Embed on your page" not in client.get(private.get_absolute_url()).text
+    response = client.get(private.get_absolute_url())
+    assert response.status_code == 200
+    assert "<h1>a private sketch</h1>" in response.text
+    assert "Embed on your page" not in response.text
 
 
 # --- oEmbed --------------------------------------------------------------------------
@@ -352,9 +362,12 @@ def test_head_requests_do_not_use_up_a_share(client, owner):
 
 @pytest.mark.django_db
 def test_a_share_embed_never_links_to_an_unlisted_artworks_url(client, owner):
-    unlisted = make_artwork(owner, visibility="unlisted")
+    unlisted = make_artwork(owner, prompt="an unlisted comet", visibility="unlisted")
     share = make_share(unlisted)
-    page = client.get(reverse("gallery:share_embed", args=[share.code])).text
+    response = client.get(reverse("gallery:share_embed", args=[share.code]))
+    assert response.status_code == 200
+    page = response.text
+    assert 'class="embed-credit"' in page and "an unlisted comet" in page
     assert unlisted.public_id not in page
     public = make_artwork(owner)
     embed = client.get(reverse("gallery:artwork_embed", args=[public.public_id])).text
@@ -367,6 +380,7 @@ def test_a_gone_share_embed_is_a_small_page_that_opens_links_outside(client, own
     Share.objects.filter(pk=share.pk).revoke()
     response = client.get(reverse("gallery:share_embed", args=[share.code]))
     assert response.status_code == 410
+    assert "This animation is no longer available here." in response.text
     assert 'class="site-header"' not in response.text
     assert 'target="_blank"' in response.text
 
@@ -415,10 +429,17 @@ def test_hostile_prompts_stay_escaped_in_svg_oembed_and_embed(client, owner):
     hostile = '</title><script>alert(1)</script>]]>&"'
     artwork = make_artwork(owner, prompt=hostile, frames=["<b>&</b>"], width=8, height=1)
     svg = client.get(reverse("gallery:export", args=[artwork.public_id, "svg"]))
+    assert svg.status_code == 200
     svg_text = b"".join(svg.streaming_content).decode() if svg.streaming else svg.text
     tree = ElementTree.fromstring(svg_text)
+    assert tree.findtext("{http://www.w3.org/2000/svg}title") == hostile  # kept as text
     assert not [e for e in tree.iter() if e.tag.endswith("script")]
-    data = client.get("/oembed", {"url": f"http://testserver{artwork.get_absolute_url()}"}).json()
+    oembed = client.get("/oembed", {"url": f"http://testserver{artwork.get_absolute_url()}"})
+    assert oembed.status_code == 200
+    data = oembed.json()
+    assert data["title"] == hostile and data["html"].startswith("<iframe ")
     assert "<script>" not in data["html"]
-    embed = client.get(reverse("gallery:artwork_embed", args=[artwork.public_id])).text
-    assert "<script>alert(1)" not in embed
+    embed = client.get(reverse("gallery:artwork_embed", args=[artwork.public_id]))
+    assert embed.status_code == 200
+    assert f'aria-label="ASCII art: {escape(hostile)}"' in embed.text  # shown, escaped
+    assert "<script>alert(1)" not in embed.text
