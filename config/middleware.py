@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponseBadRequest
+import logging
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
+
+logger = logging.getLogger(__name__)
 
 
 def reject_nul_bytes(get_response):
@@ -41,4 +50,51 @@ def content_security_policy(get_response):
             response["Content-Security-Policy"] = f"{BASE_CSP}; frame-ancestors 'none'"
         return response
 
+    return middleware
+
+
+# Seconds a client is asked to wait while the database is unreachable: a restart or
+# a fail-over takes about that long.
+DATABASE_RETRY_AFTER = 10
+
+
+def database_unavailable(get_response):
+    """Answer 503 with a Retry-After, not a 500, to a request whose view found the
+    database unreachable (restarting, failing over, out of connections).
+
+    The page is the site's own layout, rendered without the request: the context
+    processors read the session, the user and their settings, all in the database,
+    and would fail a second time. So it shows the signed-out header to everyone."""
+
+    def middleware(request):
+        return get_response(request)
+
+    def process_exception(request, exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.error(
+            "Database unavailable for %s %s: %s",
+            request.method,
+            request.path,
+            str(exception).strip(),
+        )
+        page = render_to_string(
+            "503.html",
+            {
+                "site_name": settings.SITE_NAME,
+                "user": AnonymousUser(),
+                "heading": "The gallery is temporarily unavailable",
+                "message": (
+                    "Its database is not answering right now, usually for a few seconds"
+                    " during maintenance. Please try again in a moment."
+                ),
+                "retry_path": request.get_full_path(),
+            },
+        )
+        response = HttpResponse(page, status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        add_never_cache_headers(response)
+        return response
+
+    middleware.process_exception = process_exception
     return middleware

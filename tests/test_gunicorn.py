@@ -9,18 +9,10 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.commands import ROOT, database_url
-from tests.servers import Gunicorn
+from tests.commands import database_url
+from tests.servers import Gunicorn, procfile_command
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
-
-
-def procfile_command(process: str) -> str:
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        name, _, command = line.partition(":")
-        if name.strip() == process:
-            return command.strip()
-    raise LookupError(f"The Procfile has no {process!r} process.")
 
 
 def healthz(server: Gunicorn) -> int:
