@@ -2,7 +2,8 @@
 
 The whole run uses real components: the embedded PostgreSQL (or DATABASE_URL) for the
 database, and a SeaweedFS S3 gateway started here for file storage, so the storage
-code paths under test are the production S3 ones.
+code paths under test are the production S3 ones. SeaweedFS starts with the first test
+that needs storage (marked `storage`); a run of pure unit tests never starts it.
 """
 
 from __future__ import annotations
@@ -17,37 +18,57 @@ from tests import factories, hypothesis_profiles  # noqa: F401 (registers the pr
 from tests.servers import SeaweedS3
 
 
+STATIC_FILES = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+
 @pytest.fixture(scope="session")
 def s3_server():
+    """SeaweedFS, started on first use (only tests that need storage pay for it)."""
     server = SeaweedS3().start()
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _test_settings(s3_server):
-    """S3 storage on the test SeaweedFS, plain static files, a fast password hasher."""
-    storage = s3_storage(
-        bucket=s3_server.bucket,
-        endpoint_url=s3_server.endpoint_url,
-        region=s3_server.region,
-        access_key=s3_server.access_key,
-        secret_key=s3_server.secret_key,
-    )
+def _test_settings():
+    """Plain static files and a fast password hasher for the whole run."""
     overrides = override_settings(
-        STORAGES={
-            "default": storage,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        },
-        AWS_STORAGE_BUCKET_NAME=s3_server.bucket,
-        AWS_S3_ENDPOINT_URL=s3_server.endpoint_url,
-        AWS_ACCESS_KEY_ID=s3_server.access_key,
-        AWS_SECRET_ACCESS_KEY=s3_server.secret_key,
+        STORAGES={"default": {"BACKEND": "tests.storages.StorageNotRequested"},
+                  "staticfiles": STATIC_FILES},  # fmt: skip
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     )
     overrides.enable()
     yield
     overrides.disable()
+
+
+@pytest.fixture(autouse=True)
+def _storage(request):
+    """S3 storage on the test SeaweedFS for tests that ask for storage (the `storage`
+    marker or the s3 fixtures), so that the code under test takes the production S3
+    path; the others get a storage that refuses to be used (tests/storages.py)."""
+    wanted = request.node.get_closest_marker("storage") or {"s3", "s3_server"} & set(
+        request.fixturenames
+    )
+    if not wanted:
+        yield
+        return
+    server = request.getfixturevalue("s3_server")
+    storage = s3_storage(
+        bucket=server.bucket,
+        endpoint_url=server.endpoint_url,
+        region=server.region,
+        access_key=server.access_key,
+        secret_key=server.secret_key,
+    )
+    with override_settings(
+        STORAGES={"default": storage, "staticfiles": STATIC_FILES},
+        AWS_STORAGE_BUCKET_NAME=server.bucket,
+        AWS_S3_ENDPOINT_URL=server.endpoint_url,
+        AWS_ACCESS_KEY_ID=server.access_key,
+        AWS_SECRET_ACCESS_KEY=server.secret_key,
+    ):
+        yield
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from gallery.models import ArtworkEmbedding, File, Generation, Like, Share
 from tests.factories import make_artwork, make_collection, make_share, make_user
 from tests.test_storage import png_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.storage]
 
 
 @pytest.fixture

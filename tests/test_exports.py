@@ -17,7 +17,7 @@ from gallery import exports
 from gallery.forms import frames_from_file
 from tests.factories import make_artwork
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.storage]
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -7,7 +7,7 @@ import pytest
 from config.services import s3_storage
 from tests.servers import free_ports
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.storage]
 
 
 def test_healthy_site_answers_200(client):

@@ -423,6 +423,7 @@ def test_staff_editing_a_share_keeps_views_counted_meanwhile(client, superuser, 
 
 
 @pytest.mark.django_db
+@pytest.mark.storage
 def test_hostile_prompts_stay_escaped_in_svg_oembed_and_embed(client, owner):
     from xml.etree import ElementTree
 

@@ -18,7 +18,7 @@ from gallery.models import File
 from tests.factories import make_artwork
 from tests.servers import free_ports
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.storage]
 
 
 def png_bytes(size=(4, 3), kind="PNG") -> bytes:
