@@ -260,6 +260,11 @@ STORAGES = {
 }
 # Upper bound for one uploaded image, in bytes.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Exports (GIF, PNG, SVG) not stored yet that one client (the signed-in user, else the
+# address) may have drawn per 10 minutes; stored ones are always served. 0: no limit.
+EXPORT_RENDER_RATE_LIMIT = env_int("EXPORT_RENDER_RATE_LIMIT", 20)
+if EXPORT_RENDER_RATE_LIMIT < 0:
+    raise ImproperlyConfigured("EXPORT_RENDER_RATE_LIMIT must be 0 (no limit) or more.")
 # The largest artwork (500 frames of 300x150) is about 23 MB of text in the editor.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,6 +15,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from accounts.models import Visibility
+from config import ratelimit
+from config.clientip import client_ip
 from gallery import exports
 from gallery.views import _get_artwork_for_viewer
 
@@ -29,6 +33,8 @@ SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
 # Seconds a client is asked to wait when the file store is failing.
 STORAGE_RETRY_AFTER = 30
+# settings.EXPORT_RENDER_RATE_LIMIT counts new renders per client in this many seconds.
+EXPORT_RENDER_WINDOW = 10 * 60
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +63,23 @@ def export(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
 
     if fmt in exports.STORED_FORMATS:
         try:
-            name, content_type, _ = exports.cached_export(art, fmt, theme)
+            # Stored ones are always served; drawing a new one costs seconds of CPU
+            # (a big GIF, twice per edit with the themes), so those are rate limited.
+            name = exports.stored_export(art, fmt, theme)
+            if name is None:
+                wait = ratelimit.hit(
+                    "export-render",
+                    _client(request),
+                    limit=settings.EXPORT_RENDER_RATE_LIMIT,
+                    window=EXPORT_RENDER_WINDOW,
+                )
+                if wait is not None:
+                    return too_many_renders(request, art.get_absolute_url(), wait)
+                name, _, _ = exports.cached_export(art, fmt, theme)
             # Opened here, so that a failing store is a 503 rather than a broken download.
-            response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+            response = FileResponse(
+                default_storage.open(name, "rb"), content_type=exports.CONTENT_TYPES[fmt]
+            )
         except exports.ExportTooLarge as error:
             return HttpResponse(str(error), status=413, content_type="text/plain; charset=utf-8")
         except STORAGE_ERRORS as error:
@@ -104,5 +124,33 @@ def storage_unavailable(request: HttpRequest, back_url: str) -> HttpResponse:
         status=503,
     )
     response["Retry-After"] = str(STORAGE_RETRY_AFTER)
+    add_never_cache_headers(response)
+    return response
+
+
+def _client(request: HttpRequest) -> str:
+    """Whom a rate limit counts: the account when signed in, else the address."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"address:{client_ip(request)}"
+
+
+def too_many_renders(request: HttpRequest, back_url: str, wait: int) -> HttpResponse:
+    minutes = max(1, math.ceil(wait / 60))
+    response = render(
+        request,
+        "429.html",
+        {
+            "heading": "Too many new downloads",
+            "message": (
+                "This file has not been made yet, and you have asked for many new ones in"
+                f" the last few minutes. Please try again in {minutes} minute"
+                f"{'s' if minutes > 1 else ''}; downloads that are ready are always served."
+            ),
+            "back_url": back_url,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(wait)
     add_never_cache_headers(response)
     return response

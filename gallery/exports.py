@@ -490,14 +490,21 @@ def _write_export(fp: IO[bytes], artwork: Artwork, fmt: str, theme: str) -> None
         raise ValueError(f"{fmt!r} exports are not stored.")
 
 
-def cached_export(artwork: Artwork, fmt: str, theme: str = DEFAULT_THEME) -> tuple[str, str, str]:
-    """(storage name, content type, ETag) of a stored GIF, PNG or SVG export, drawn and
-    stored first if this version has none yet. Raises ExportTooLarge."""
+def stored_export(artwork: Artwork, fmt: str, theme: str = DEFAULT_THEME) -> str | None:
+    """The storage name of this version's GIF, PNG or SVG export if it has been drawn
+    and stored already, else None (cheap: one look in the storage, nothing drawn)."""
     if fmt not in STORED_FORMATS or theme not in THEMES:
         raise ValueError(f"No stored {fmt!r} export in the {theme!r} theme.")
     name = export_storage_name(artwork, fmt, theme)
-    if default_storage.exists(name):
-        return name, CONTENT_TYPES[fmt], export_etag(artwork, fmt, theme)
+    return name if default_storage.exists(name) else None
+
+
+def cached_export(artwork: Artwork, fmt: str, theme: str = DEFAULT_THEME) -> tuple[str, str, str]:
+    """(storage name, content type, ETag) of a stored GIF, PNG or SVG export, drawn and
+    stored first if this version has none yet. Raises ExportTooLarge."""
+    if stored := stored_export(artwork, fmt, theme):
+        return stored, CONTENT_TYPES[fmt], export_etag(artwork, fmt, theme)
+    name = export_storage_name(artwork, fmt, theme)
     # One render per export on any number of app servers: the first request draws
     # while the others wait on a database lock named after the object, then find it.
     with transaction.atomic(), connection.cursor() as cursor:
