@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    # Django's widget templates, for the site's form renderer (config/forms.py).
+    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -81,6 +83,8 @@ MIDDLEWARE.insert(1, "config.middleware.content_security_policy")
 # A view that finds the database unreachable answers a 503 page, not a 500.
 MIDDLEWARE.append("config.middleware.database_unavailable")
 
+# Forms render through templates/includes/form.html and field.html.
+FORM_RENDERER = "config.forms.SiteFormRenderer"
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
