@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Provider, UserSettings, Visibility
 from gallery import frames as frame_rules
+from gallery import generation
 from gallery.models import Artwork, Collection
 from gallery.shares import EXPIRY_CHOICES
 
 MAX_FRAMES_FILE_BYTES = 5 * 1024 * 1024
-MAX_AI_FRAMES = 24
 KNOWN_GENERATORS = {"manual", "remix", "procedural", *Provider.values}
 
 
@@ -226,10 +226,11 @@ class GenerateForm(forms.Form):
     preset = forms.ChoiceField(choices=PRESET_CHOICES, initial="standard", label="Size and speed")
     frame_count = forms.IntegerField(
         label="Frames",
-        min_value=2,
-        max_value=120,
+        min_value=generation.MIN_GENERATED_FRAMES,
+        max_value=generation.MAX_GENERATED_FRAMES,
         initial=48,
-        help_text="2 to 120 (up to 24 with an AI provider).",
+        help_text=f"{generation.MIN_GENERATED_FRAMES} to {generation.MAX_GENERATED_FRAMES}"
+        f" (up to {generation.MAX_AI_FRAMES} with an AI provider).",
     )
     provider = forms.ChoiceField(label="Generator")
     model = forms.CharField(required=False, max_length=200, help_text="AI providers need one.")
@@ -254,16 +255,14 @@ class GenerateForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         provider, count = cleaned.get("provider"), cleaned.get("frame_count")
-        # A language model writes every character: 24 frames of 80x24 is already ~46k
-        # characters of output, near what providers return in one answer.
-        if provider and provider != "procedural" and not cleaned.get("model"):
+        if provider and provider != generation.PROCEDURAL and not cleaned.get("model"):
             self.add_error("model", "Choose a model for the AI provider.")
-        if provider and provider != "procedural" and count and count > MAX_AI_FRAMES:
-            self.add_error(
-                "frame_count",
-                f"AI providers can draw up to {MAX_AI_FRAMES} frames; the procedural"
-                " generator up to 120.",
-            )
+        if provider and count is not None:
+            # The field checked the range; this adds the provider's own cap.
+            try:
+                generation.check_frame_count(provider, count)
+            except generation.GenerationError as error:
+                self.add_error("frame_count", str(error))
         return cleaned
 
 

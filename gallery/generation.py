@@ -62,6 +62,13 @@ MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 MAX_PLAN_CHARS = 2000
 RATE_WINDOW = timedelta(hours=1)
 
+# How many frames a generation may ask for: fewer than an artwork may hold
+# (gallery/frames.py), and at least two, since the point is that it moves.
+MIN_GENERATED_FRAMES, MAX_GENERATED_FRAMES = 2, 120
+# A language model writes every character: 24 frames of 80x24 is already ~46k
+# characters of output, near what providers return in one answer.
+MAX_AI_FRAMES = 24
+
 
 @dataclass(frozen=True)
 class GenerationRequest:
@@ -483,7 +490,28 @@ def provider_for(user, provider: str, model: str) -> GenerationProvider:
     )
 
 
-def _check_request(request: GenerationRequest) -> None:
+def max_frames_for(provider: str) -> int:
+    """The most frames `provider` may be asked for."""
+    return MAX_GENERATED_FRAMES if provider == PROCEDURAL else MAX_AI_FRAMES
+
+
+def check_frame_count(provider: str, frame_count: int) -> None:
+    """Raise GenerationError unless `provider` may be asked for `frame_count` frames."""
+    low, high = MIN_GENERATED_FRAMES, MAX_GENERATED_FRAMES
+    if not _is_whole(frame_count) or not low <= frame_count <= high:
+        raise GenerationError(f"The frame count must be a whole number from {low} to {high}.")
+    if frame_count > max_frames_for(provider):
+        raise GenerationError(
+            f"AI providers can draw up to {MAX_AI_FRAMES} frames; the procedural"
+            f" generator up to {MAX_GENERATED_FRAMES}."
+        )
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_request(provider: str, request: GenerationRequest) -> None:
     """The studio form checks all this; a request that slipped past still gets a clear
     message rather than a crash deep in a provider."""
     if not request.prompt.strip():
@@ -494,12 +522,10 @@ def _check_request(request: GenerationRequest) -> None:
         frame_rules.validate_size(request.width, request.height)
     except ValidationError as error:
         raise GenerationError(error.messages[0]) from None
-    for label, value, low, high in (
-        ("The frame count", request.frame_count, frame_rules.MIN_FRAMES, frame_rules.MAX_FRAMES),
-        ("Frames per second", request.fps, frame_rules.MIN_FPS, frame_rules.MAX_FPS),
-    ):
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise GenerationError(f"{label} must be a whole number from {low} to {high}.")
+    check_frame_count(provider, request.frame_count)
+    low, high = frame_rules.MIN_FPS, frame_rules.MAX_FPS
+    if not _is_whole(request.fps) or not low <= request.fps <= high:
+        raise GenerationError(f"Frames per second must be a whole number from {low} to {high}.")
 
 
 # --- The entry point ------------------------------------------------------------------
@@ -556,7 +582,7 @@ def generate_artwork(
     attempt = _reserve_attempt(user, provider, model, request.prompt)
     started = time.monotonic()
     try:
-        _check_request(request)
+        _check_request(provider, request)
         result = provider_for(user, provider, model).generate(request)
     except GenerationError as error:
         _finish(attempt, started, error=str(error))

@@ -193,7 +193,7 @@ def test_procedural_same_prompt_and_seed_give_the_same_frames(owner):
 
 
 @pytest.mark.parametrize(
-    ("width", "height", "frame_count"), [(1, 1, 1), (40, 12, 24), (300, 150, 2), (7, 30, 3)]
+    ("width", "height", "frame_count"), [(1, 1, 2), (40, 12, 24), (300, 150, 2), (7, 30, 3)]
 )
 def test_procedural_frames_are_exactly_the_requested_size(owner, width, height, frame_count):
     request = make_request("campfire", width=width, height=height, frame_count=frame_count)
@@ -234,6 +234,15 @@ def test_invalid_size_fails_with_a_clear_message_and_is_logged(owner):
     with pytest.raises(GenerationError) as raised:
         generate_artwork(owner, "procedural", "", make_request(width=0))
     assert str(raised.value) == "Width must be a whole number from 1 to 300 characters."
+    row = Generation.objects.get()
+    assert not row.success and row.error == str(raised.value)
+
+
+@pytest.mark.parametrize("frame_count", [1, 121])
+def test_frame_counts_outside_the_generated_range_fail_and_are_logged(owner, frame_count):
+    with pytest.raises(GenerationError) as raised:
+        generate_artwork(owner, "procedural", "", make_request(frame_count=frame_count))
+    assert str(raised.value) == "The frame count must be a whole number from 2 to 120."
     row = Generation.objects.get()
     assert not row.success and row.error == str(raised.value)
 
@@ -345,6 +354,19 @@ def test_provider_http_errors_fail_with_clear_messages_and_are_logged(
     assert not row.success and row.error == message
     assert USER_KEY not in row.error
     assert chat_server.received[0]["authorization"] == f"Bearer {USER_KEY}"
+
+
+def test_ai_providers_are_asked_for_at_most_24_frames(owner, compatible_key, chat_server):
+    chat_server.replies = [Reply(body=PLAN), Reply(body=completion('["x"]'))]
+    generate_artwork(owner, "openai-compatible", "local/llama", make_request(frame_count=24))
+    chat_server.received.clear()
+    with pytest.raises(GenerationError) as raised:
+        generate_artwork(owner, "openai-compatible", "local/llama", make_request(frame_count=25))
+    message = "AI providers can draw up to 24 frames; the procedural generator up to 120."
+    assert str(raised.value) == message
+    assert chat_server.received == []  # refused before any request
+    row = Generation.objects.latest("id")
+    assert not row.success and row.error == message
 
 
 def test_slow_provider_times_out_and_logs_the_wait(owner, compatible_key, chat_server, settings):
@@ -498,7 +520,7 @@ def test_rate_limit_counts_only_the_last_hour_and_says_when_to_come_back(owner, 
 def test_no_rate_limit_when_switched_off(owner, settings):
     settings.GENERATION_RATE_LIMIT = 0
     for _ in range(3):
-        generate_artwork(owner, "procedural", "", make_request(frame_count=1))
+        generate_artwork(owner, "procedural", "", make_request(frame_count=2))
     assert Generation.objects.count() == 3
 
 
