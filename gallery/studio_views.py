@@ -76,6 +76,8 @@ def _render_editor(request, form: ArtworkForm, artwork: Artwork | None = None, s
         "artwork": artwork,
         "presets": PRESETS,
         "separator": frame_rules.FRAME_SEPARATOR,
+        "min_fps": frame_rules.MIN_FPS,
+        "max_fps": frame_rules.MAX_FPS,
         "remix_source": form.remix_source or (artwork.remixed_from if artwork else None),
     }
     return render(request, "studio/editor.html", context, status=status)

@@ -43,6 +43,15 @@ def test_the_preview_plays_what_is_typed(page, live_server, owner, client):
     expect(screen).to_have_text("<o>")
     expect(counter).to_have_text("Frame 1 of 2")
 
+    # A speed below the limits the form renders previews at the slowest allowed, 1 fps.
+    page.fill("input[name=fps]", "-3")
+    page.clock.run_for(TYPING_PAUSE_MS)
+    shown = counter.text_content()
+    page.clock.run_for(999)
+    expect(counter).to_have_text(shown)
+    page.clock.run_for(1)
+    expect(counter).not_to_have_text(shown)
+
     # A preset fills in the size and speed.
     page.select_option("[data-preset]", "cinematic")
     expect(page.locator("input[name=width]")).to_have_value("120")

@@ -4,9 +4,17 @@
   var form = document.querySelector("[data-editor]");
   var preview = document.querySelector("[data-preview]");
   if (!form || !preview || !window.AsciiPlayer) return;
-  var SEPARATOR = "----- frame -----";
+  // The rules come from the server (gallery/frames.py), rendered on the form.
+  var SEPARATOR = form.dataset.separator;
+  var MIN_FPS = parseInt(form.dataset.minFps, 10);
+  var MAX_FPS = parseInt(form.dataset.maxFps, 10);
   var text = form.querySelector("textarea[name=frames_text]");
   var fps = form.querySelector("input[name=fps]");
+
+  function speed() {
+    // The typed fps, held within the limits; an empty or odd field plays at 10.
+    return Math.max(MIN_FPS, Math.min(MAX_FPS, parseInt(fps.value, 10) || 10));
+  }
 
   function frames() {
     var result = [], current = [];
@@ -21,7 +29,7 @@
   preview.hidden = false;
   document.querySelector("[data-preview-note]").textContent =
     "Plays as you type. Saving checks every frame against the size.";
-  var player = new window.AsciiPlayer(preview, frames(), parseInt(fps.value, 10) || 10);
+  var player = new window.AsciiPlayer(preview, frames(), speed());
   var pending = null;
   function fitWidth(list) {
     // Scale the preview's font so the widest line fits (see .editor-preview in site.css).
@@ -36,7 +44,7 @@
     pending = setTimeout(function () {
       var list = frames();
       fitWidth(list);
-      player.update(list, parseInt(fps.value, 10));
+      player.update(list, speed());
     }, 150);
   }
   fitWidth(frames());

@@ -54,9 +54,11 @@
     this.wantsToPlay = !this.timer;
     this.render();
   };
+  // The fps arrives checked: the page's from the saved artwork, the editor's held
+  // within the limits its form renders. No copy of those limits lives here.
   AsciiPlayer.prototype.update = function (frames, fps) {
     this.frames = frames;
-    this.fps = Math.max(1, Math.min(60, fps || 10));
+    this.fps = fps;
     this.render();
   };
 
@@ -65,7 +67,7 @@
   var root = document.querySelector("[data-player]");
   var data = document.getElementById("player-frames");
   if (!root || !data) return;
-  var fps = Math.max(1, Math.min(60, parseInt(root.dataset.fps, 10) || 10));
+  var fps = parseInt(root.dataset.fps, 10) || 10;
   var player = new AsciiPlayer(root, JSON.parse(data.textContent), fps, {
     autoplay: root.dataset.autoplay !== "0",
     loop: root.dataset.loop !== "0",
