@@ -1,0 +1,67 @@
+"""Generating an artwork from a prompt: the providers behind the studio.
+
+`generate_artwork(user, provider, model, request)` is the one entry point and
+`available_providers(user)` lists what a creator can pick from; both live in `service`.
+This package's public names are re-exported here, so that callers import
+`gallery.generation` and not its modules.
+"""
+
+from gallery.generation.service import (
+    KEY_REFUSED,
+    MAX_AI_FRAMES,
+    MAX_GENERATED_FRAMES,
+    MIN_GENERATED_FRAMES,
+    NOT_FRAMES,
+    PROCEDURAL,
+    PROCEDURAL_LABEL,
+    PROVIDER_RATE_LIMITED,
+    TOO_SLOW,
+    UNEXPECTED,
+    UNFINISHED,
+    UNREACHABLE,
+    ChatCompletionsProvider,
+    GenerationError,
+    GenerationProvider,
+    GenerationRequest,
+    GenerationResult,
+    ProceduralProvider,
+    RateLimited,
+    available_providers,
+    banner_text,
+    check_frame_count,
+    generate_artwork,
+    max_frames_for,
+    normalise_frames,
+    parse_frames,
+    provider_for,
+)
+
+__all__ = [
+    "KEY_REFUSED",
+    "MAX_AI_FRAMES",
+    "MAX_GENERATED_FRAMES",
+    "MIN_GENERATED_FRAMES",
+    "NOT_FRAMES",
+    "PROCEDURAL",
+    "PROCEDURAL_LABEL",
+    "PROVIDER_RATE_LIMITED",
+    "TOO_SLOW",
+    "UNEXPECTED",
+    "UNFINISHED",
+    "UNREACHABLE",
+    "ChatCompletionsProvider",
+    "GenerationError",
+    "GenerationProvider",
+    "GenerationRequest",
+    "GenerationResult",
+    "ProceduralProvider",
+    "RateLimited",
+    "available_providers",
+    "banner_text",
+    "check_frame_count",
+    "generate_artwork",
+    "max_frames_for",
+    "normalise_frames",
+    "parse_frames",
+    "provider_for",
+]
