@@ -6,26 +6,28 @@ This package's public names are re-exported here, so that callers import
 `gallery.generation` and not its modules.
 """
 
-from gallery.generation.service import (
+from gallery.generation.base import (
     KEY_REFUSED,
-    MAX_AI_FRAMES,
-    MAX_GENERATED_FRAMES,
-    MIN_GENERATED_FRAMES,
     NOT_FRAMES,
-    PROCEDURAL,
-    PROCEDURAL_LABEL,
     PROVIDER_RATE_LIMITED,
     TOO_SLOW,
     UNEXPECTED,
     UNFINISHED,
     UNREACHABLE,
-    ChatCompletionsProvider,
     GenerationError,
     GenerationProvider,
     GenerationRequest,
     GenerationResult,
-    ProceduralProvider,
     RateLimited,
+)
+from gallery.generation.service import (
+    MAX_AI_FRAMES,
+    MAX_GENERATED_FRAMES,
+    MIN_GENERATED_FRAMES,
+    PROCEDURAL,
+    PROCEDURAL_LABEL,
+    ChatCompletionsProvider,
+    ProceduralProvider,
     available_providers,
     banner_text,
     check_frame_count,

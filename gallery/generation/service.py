@@ -25,7 +25,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Protocol
 
 import requests
 from django.conf import settings
@@ -37,6 +36,20 @@ from urllib3.exceptions import ReadTimeoutError
 
 from accounts.models import ApiKey, Provider
 from gallery import frames as frame_rules
+from gallery.generation.base import (
+    KEY_REFUSED,
+    NOT_FRAMES,
+    PROVIDER_RATE_LIMITED,
+    TOO_SLOW,
+    UNEXPECTED,
+    UNFINISHED,
+    UNREACHABLE,
+    GenerationError,
+    GenerationProvider,
+    GenerationRequest,
+    GenerationResult,
+    RateLimited,
+)
 from gallery.generators import generate, scene_for_prompt
 from gallery.models import Generation
 from gallery.outbound import UnsafeURL, check_base_url
@@ -45,15 +58,6 @@ logger = logging.getLogger(__name__)
 
 PROCEDURAL = "procedural"
 PROCEDURAL_LABEL = "Procedural (offline)"
-
-NOT_FRAMES = "The model returned something that is not animation frames."
-KEY_REFUSED = "The provider refused the API key."
-PROVIDER_RATE_LIMITED = "The provider is rate limiting requests; try again in a minute."
-UNREACHABLE = "Could not reach the provider."
-TOO_SLOW = "The provider took too long to answer."
-UNEXPECTED = "Something went wrong while generating; please try again."
-# What a row says until the attempt finishes: if the process dies mid-request, it stays.
-UNFINISHED = "The generation did not finish."
 
 # Largest answer read from a provider: 500 frames of 300 x 150 characters is about
 # 23 MB of JSON; anything bigger is not frames we could use.
@@ -68,41 +72,6 @@ MIN_GENERATED_FRAMES, MAX_GENERATED_FRAMES = 2, 120
 # A language model writes every character: 24 frames of 80x24 is already ~46k
 # characters of output, near what providers return in one answer.
 MAX_AI_FRAMES = 24
-
-
-@dataclass(frozen=True)
-class GenerationRequest:
-    prompt: str
-    width: int
-    height: int
-    fps: int
-    frame_count: int
-    seed: int | str = 0
-    style: str = ""
-
-
-@dataclass(frozen=True)
-class GenerationResult:
-    frames: list[str]  # exactly frame_count frames, each exactly width x height
-    provider: str  # "procedural", "openrouter", ...
-    model: str  # for procedural: "procedural/<scene>"
-    cost: Decimal | None = None  # in US dollars, when the provider reports it
-    generation_id: int | None = None  # the logged Generation row, to reopen the result
-
-
-class GenerationError(Exception):
-    """A failed generation. Its str() is safe to show the creator: never a key, never a
-    traceback."""
-
-
-class RateLimited(GenerationError):
-    """The creator started too many generations in the last hour."""
-
-
-class GenerationProvider(Protocol):
-    name: str
-
-    def generate(self, request: GenerationRequest) -> GenerationResult: ...
 
 
 # --- Procedural -----------------------------------------------------------------------

@@ -1,0 +1,52 @@
+"""What every part of generation shares: the request and result types, the errors, the
+provider protocol, and the messages a creator may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+NOT_FRAMES = "The model returned something that is not animation frames."
+KEY_REFUSED = "The provider refused the API key."
+PROVIDER_RATE_LIMITED = "The provider is rate limiting requests; try again in a minute."
+UNREACHABLE = "Could not reach the provider."
+TOO_SLOW = "The provider took too long to answer."
+UNEXPECTED = "Something went wrong while generating; please try again."
+# What a row says until the attempt finishes: if the process dies mid-request, it stays.
+UNFINISHED = "The generation did not finish."
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prompt: str
+    width: int
+    height: int
+    fps: int
+    frame_count: int
+    seed: int | str = 0
+    style: str = ""
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    frames: list[str]  # exactly frame_count frames, each exactly width x height
+    provider: str  # "procedural", "openrouter", ...
+    model: str  # for procedural: "procedural/<scene>"
+    cost: Decimal | None = None  # in US dollars, when the provider reports it
+    generation_id: int | None = None  # the logged Generation row, to reopen the result
+
+
+class GenerationError(Exception):
+    """A failed generation. Its str() is safe to show the creator: never a key, never a
+    traceback."""
+
+
+class RateLimited(GenerationError):
+    """The creator started too many generations in the last hour."""
+
+
+class GenerationProvider(Protocol):
+    name: str
+
+    def generate(self, request: GenerationRequest) -> GenerationResult: ...
