@@ -20,6 +20,7 @@ from gallery.generation.base import (
     GenerationResult,
     RateLimited,
 )
+from gallery.generation.parsing import normalise_frames, parse_frames
 from gallery.generation.service import (
     MAX_AI_FRAMES,
     MAX_GENERATED_FRAMES,
@@ -33,8 +34,6 @@ from gallery.generation.service import (
     check_frame_count,
     generate_artwork,
     max_frames_for,
-    normalise_frames,
-    parse_frames,
     provider_for,
 )
 

@@ -21,7 +21,6 @@ import logging
 import math
 import re
 import time
-import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -38,7 +37,6 @@ from accounts.models import ApiKey, Provider
 from gallery import frames as frame_rules
 from gallery.generation.base import (
     KEY_REFUSED,
-    NOT_FRAMES,
     PROVIDER_RATE_LIMITED,
     TOO_SLOW,
     UNEXPECTED,
@@ -50,6 +48,7 @@ from gallery.generation.base import (
     GenerationResult,
     RateLimited,
 )
+from gallery.generation.parsing import find_json, normalise_frames, parse_frames
 from gallery.generators import generate, scene_for_prompt
 from gallery.models import Generation
 from gallery.outbound import UnsafeURL, check_base_url
@@ -322,78 +321,9 @@ def _frames_messages(request: GenerationRequest, plan: str) -> list[dict[str, st
 
 def _plan_text(content: str) -> str:
     """The plan as compact text; a model that ignored the JSON request still helps."""
-    found = _find_json(content)
+    found = find_json(content)
     text = json.dumps(found, ensure_ascii=False) if isinstance(found, dict) else content
     return " ".join(text.split())[:MAX_PLAN_CHARS] or "(none)"
-
-
-_FENCED = re.compile(r"```[\w-]*[ \t]*\n?(.*?)```", re.DOTALL)
-
-
-def _find_json(text: str) -> object | None:
-    """The first JSON object or array in a model's answer, inside ``` fences or around
-    chatter; None if there is none."""
-    decoder = json.JSONDecoder()
-    for candidate in [*(m.group(1) for m in _FENCED.finditer(text)), text]:
-        candidate = candidate.strip()
-        # Only the first { and the first [: trying every bracket of a long broken answer
-        # would parse it again and again.
-        starts = sorted(i for i in (candidate.find("{"), candidate.find("[")) if i >= 0)
-        for start in starts:
-            try:
-                value, _ = decoder.raw_decode(candidate, start)
-            except ValueError:
-                continue
-            if isinstance(value, dict | list):
-                return value
-    return None
-
-
-def parse_frames(text: str) -> list[str]:
-    """Frames from a model's answer: {"frames": [...]} or a bare list, possibly fenced.
-
-    A frame given as a list of lines is accepted too (models often do that, since JSON
-    strings cannot span lines). Anything else raises GenerationError.
-    """
-    data = _find_json(text)
-    if isinstance(data, dict):
-        data = data.get("frames")
-    if not isinstance(data, list) or not data:
-        raise GenerationError(NOT_FRAMES)
-    if all(
-        isinstance(frame, list) and all(isinstance(line, str) for line in frame) for frame in data
-    ):
-        data = ["\n".join(frame) for frame in data]
-    if not all(isinstance(frame, str) for frame in data):
-        raise GenerationError(NOT_FRAMES)
-    return data
-
-
-# Characters that validate_frames refuses; white space of any kind becomes a plain space.
-_DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
-
-
-def _clean_line(line: str) -> str:
-    kept = []
-    for char in line.expandtabs(8):
-        category = unicodedata.category(char)
-        if category.startswith("Z"):
-            kept.append(" ")
-        elif category not in _DROPPED_CATEGORIES:
-            kept.append(char)
-    return "".join(kept)
-
-
-def normalise_frames(frames: list[str], width: int, height: int, frame_count: int) -> list[str]:
-    """Exactly `frame_count` frames of exactly width x height: cleaned, fitted, and
-    repeated in order (or cut) to the count."""
-    fitted = [
-        frame_rules.fit(
-            "\n".join(_clean_line(line) for line in frame_rules.split_lines(frame)), width, height
-        )
-        for frame in frames[:frame_count]
-    ]
-    return [fitted[index % len(fitted)] for index in range(frame_count)]
 
 
 # --- Choosing a provider --------------------------------------------------------------
