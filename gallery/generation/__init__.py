@@ -21,16 +21,18 @@ from gallery.generation.base import (
     RateLimited,
 )
 from gallery.generation.parsing import normalise_frames, parse_frames
+from gallery.generation.procedural import (
+    PROCEDURAL,
+    PROCEDURAL_LABEL,
+    ProceduralProvider,
+    banner_text,
+)
 from gallery.generation.service import (
     MAX_AI_FRAMES,
     MAX_GENERATED_FRAMES,
     MIN_GENERATED_FRAMES,
-    PROCEDURAL,
-    PROCEDURAL_LABEL,
     ChatCompletionsProvider,
-    ProceduralProvider,
     available_providers,
-    banner_text,
     check_frame_count,
     generate_artwork,
     max_frames_for,

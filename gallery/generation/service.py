@@ -19,7 +19,6 @@ import dataclasses
 import json
 import logging
 import math
-import re
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -49,14 +48,11 @@ from gallery.generation.base import (
     RateLimited,
 )
 from gallery.generation.parsing import find_json, normalise_frames, parse_frames
-from gallery.generators import generate, scene_for_prompt
+from gallery.generation.procedural import PROCEDURAL, PROCEDURAL_LABEL, ProceduralProvider
 from gallery.models import Generation
 from gallery.outbound import UnsafeURL, check_base_url
 
 logger = logging.getLogger(__name__)
-
-PROCEDURAL = "procedural"
-PROCEDURAL_LABEL = "Procedural (offline)"
 
 # Largest answer read from a provider: 500 frames of 300 x 150 characters is about
 # 23 MB of JSON; anything bigger is not frames we could use.
@@ -71,51 +67,6 @@ MIN_GENERATED_FRAMES, MAX_GENERATED_FRAMES = 2, 120
 # A language model writes every character: 24 frames of 80x24 is already ~46k
 # characters of output, near what providers return in one answer.
 MAX_AI_FRAMES = 24
-
-
-# --- Procedural -----------------------------------------------------------------------
-
-_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
-_SAYING = re.compile(r"\b(?:saying|says|that reads|reads|reading|with the text)\b\s*(.+)", re.I)
-
-
-def banner_text(prompt: str) -> str:
-    """What a banner prompt asks to show: quoted text, else what follows "saying" (or a
-    colon), else the whole prompt."""
-    quoted = _QUOTED.search(prompt)
-    if quoted:
-        text = quoted.group(1) or quoted.group(2)
-    elif saying := _SAYING.search(prompt):
-        text = saying.group(1)
-    elif ":" in prompt:
-        text = prompt.split(":", 1)[1]
-    else:
-        text = prompt
-    return text.strip().strip(".!?,;").strip() or prompt.strip()
-
-
-class ProceduralProvider:
-    """Offline and deterministic: the same prompt and seed always give the same frames."""
-
-    name = PROCEDURAL
-
-    def generate(self, request: GenerationRequest) -> GenerationResult:
-        scene = scene_for_prompt(request.prompt)
-        # Only the banner draws its text large enough to be the point of the artwork.
-        text = banner_text(request.prompt) if scene == "banner" else ""
-        try:
-            frames = generate(
-                scene,
-                width=request.width,
-                height=request.height,
-                frame_count=request.frame_count,
-                seed=request.seed,
-                text=text,
-            )
-        except ValueError as error:
-            # The request was checked before; this would be a bug in a scene.
-            raise GenerationError("The procedural generator cannot draw this size.") from error
-        return GenerationResult(frames=frames, provider=self.name, model=f"procedural/{scene}")
 
 
 # --- Remote: the chat-completions protocol -------------------------------------------
