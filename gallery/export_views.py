@@ -17,8 +17,7 @@ from django.views.decorators.http import require_safe
 from accounts.models import Visibility
 from config import ratelimit
 from config.clientip import client_ip
-from gallery import exports
-from gallery.views import _get_artwork_for_viewer
+from gallery import access, exports
 
 # Anyone with the URL may see public and unlisted exports, so shared caches may keep
 # them a day (links that must follow edits carry the version: exports.export_url). A
@@ -43,7 +42,7 @@ logger = logging.getLogger(__name__)
 def export(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
     if fmt not in exports.FORMATS:
         raise Http404("No such export format.")
-    art = _get_artwork_for_viewer(request, public_id)
+    art = access.artwork_for_viewer(request.user, public_id)
     theme = exports.theme_named(request.GET.get("theme"))
 
     headers = HttpResponse()

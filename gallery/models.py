@@ -169,6 +169,16 @@ class ArtworkQuerySet(models.QuerySet):
     def total_likes(self) -> int:
         return self.aggregate(total=models.Sum("likes_count"))["total"] or 0
 
+    def listed_to(self, user) -> ArtworkQuerySet:
+        """What may be listed, or linked, for `user`: public artworks and their own
+        (everything for staff). Unlisted URLs are secrets no list may publish."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        shown = Q(visibility=Visibility.PUBLIC)
+        if user.is_authenticated:
+            shown |= Q(owner=user)
+        return self.filter(shown)
+
     def visible_to(self, user) -> ArtworkQuerySet:
         """Everything `user` may open by its direct URL."""
         if user.is_authenticated and user.is_staff:
@@ -330,11 +340,6 @@ class Artwork(models.Model):
     def duration_seconds(self) -> float:
         return self.frame_count / self.fps
 
-    def is_visible_to(self, user) -> bool:
-        if self.visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
-            return True
-        return user.is_authenticated and (user.is_staff or user.pk == self.owner_id)
-
 
 class ArtworkEmbedding(models.Model):
     artwork = models.ForeignKey(
@@ -443,27 +448,14 @@ class Collection(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("gallery:collection", args=[self.public_id])
 
-    def is_visible_to(self, user) -> bool:
-        if self.visibility == self.Visibility.PUBLIC:
-            return True
-        return user.is_authenticated and (user.is_staff or user.pk == self.owner_id)
-
-    def artworks_for(self, user) -> ArtworkQuerySet:
-        """The items `user` may see here, in order. Unlisted artworks are listed only to
-        the collection's owner (and staff): a public collection must not publish an
-        unlisted artwork's secret URL."""
-        if user.is_authenticated and (user.is_staff or user.pk == self.owner_id):
-            artworks = Artwork.objects.visible_to(user)
-        else:
-            artworks = Artwork.objects.listed()
-        return artworks.filter(collection_items__collection=self).order_by(
-            "collection_items__position"
-        )
+    @staticmethod
+    def may_hold(owner_id: int, artwork: Artwork) -> bool:
+        """A collection holds public artworks, and its owner's own artworks of any
+        visibility (listed to others only while public: access.collection_items_for)."""
+        return artwork.visibility == Visibility.PUBLIC or artwork.owner_id == owner_id
 
     def can_include(self, artwork: Artwork) -> bool:
-        """A collection holds public artworks, and its owner's own artworks of any
-        visibility (shown to others only when public, see artworks_for)."""
-        return artwork.visibility == Visibility.PUBLIC or artwork.owner_id == self.owner_id
+        return self.may_hold(self.owner_id, artwork)
 
     def move(self, item: CollectionItem, offset: int) -> bool:
         """Swap `item` with its neighbour `offset` (-1 up, +1 down) places away."""

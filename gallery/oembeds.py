@@ -11,8 +11,8 @@ from django.http.request import validate_host
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.models import Visibility
 from config.params import parse_int
+from gallery import access
 from gallery.models import Artwork
 
 ARTWORK_PATH = re.compile(r"^/a/(?P<public_id>[A-Za-z0-9_-]{1,16})/?$")
@@ -38,17 +38,7 @@ def artwork_for_url(url: str) -> Artwork:
     host_ok = hostname is not None and validate_host(hostname, settings.ALLOWED_HOSTS)
     if parts.scheme not in {"http", "https"} or not match or not host_ok:
         raise Http404("Not an artwork URL of this site.")
-    artwork = (
-        Artwork.objects.filter(
-            public_id=match["public_id"],
-            visibility__in=[Visibility.PUBLIC, Visibility.UNLISTED],
-        )
-        .select_related("owner")
-        .first()
-    )
-    if artwork is None:
-        raise Http404("No such artwork.")
-    return artwork
+    return access.artwork_for_anyone(match["public_id"])
 
 
 def size_limit(value: str | None) -> int | None:

@@ -20,21 +20,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import UserSettings, Visibility
 from config.params import InvalidNumber, parse_int
+from gallery import access, generation
 from gallery import frames as frame_rules
-from gallery import generation
 from gallery.forms import PRESETS, ArtworkForm, CollectionForm, GenerateForm, ShareForm
-from gallery.models import Artwork, Collection, CollectionItem, Generation, Share
+from gallery.models import Artwork, CollectionItem, Generation, Share
 from gallery.shares import create_share
 
 STUDIO_PAGE_SIZE = 24
-
-
-def _own_artwork(request: HttpRequest, public_id: str) -> Artwork:
-    return get_object_or_404(Artwork, public_id=public_id, owner=request.user)
-
-
-def _own_collection(request: HttpRequest, public_id: str) -> Collection:
-    return get_object_or_404(Collection, public_id=public_id, owner=request.user)
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -124,7 +116,7 @@ def _initial_from_generation(request: HttpRequest, generation_id: str) -> dict:
 
 @login_required
 def artwork_edit(request: HttpRequest, public_id: str) -> HttpResponse:
-    artwork = _own_artwork(request, public_id)
+    artwork = access.own_artwork(request.user, public_id)
     if request.method == "POST":
         form = ArtworkForm(request.POST, request.FILES, instance=artwork, user=request.user)
         if form.is_valid():
@@ -138,7 +130,7 @@ def artwork_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 def artwork_remix(request: HttpRequest, public_id: str) -> HttpResponse:
     """A new artwork in the editor, starting from one the creator may see."""
-    source = get_object_or_404(Artwork.objects.visible_to(request.user), public_id=public_id)
+    source = access.artwork_for_viewer(request.user, public_id)
     form = ArtworkForm(
         user=request.user,
         initial={
@@ -158,7 +150,7 @@ def artwork_remix(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 def artwork_delete(request: HttpRequest, public_id: str) -> HttpResponse:
-    artwork = _own_artwork(request, public_id)
+    artwork = access.own_artwork(request.user, public_id)
     if request.method == "POST":
         artwork.delete()
         messages.success(request, "Artwork deleted.")
@@ -175,7 +167,7 @@ def artwork_delete(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def artwork_visibility(request: HttpRequest, public_id: str) -> HttpResponse:
-    artwork = _own_artwork(request, public_id)
+    artwork = access.own_artwork(request.user, public_id)
     visibility = request.POST.get("visibility")
     if visibility not in Visibility.values:
         messages.error(request, "Choose public, unlisted or private.")
@@ -194,7 +186,7 @@ def artwork_visibility(request: HttpRequest, public_id: str) -> HttpResponse:
 @never_cache
 @login_required
 def artwork_shares(request: HttpRequest, public_id: str) -> HttpResponse:
-    artwork = _own_artwork(request, public_id)
+    artwork = access.own_artwork(request.user, public_id)
     form = ShareForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -299,7 +291,7 @@ def collections(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def collection_edit(request: HttpRequest, public_id: str) -> HttpResponse:
-    collection = _own_collection(request, public_id)
+    collection = access.own_collection(request.user, public_id)
     form = CollectionForm(request.POST or None, instance=collection)
     if request.method == "POST":
         if form.is_valid():
@@ -314,19 +306,18 @@ def collection_edit(request: HttpRequest, public_id: str) -> HttpResponse:
             "artwork__frames", "artwork__search_vector"
         )
     )
+    # Someone else's artwork that is no longer public stays a nameless placeholder, so
+    # that the owner can remove it without learning anything about it.
+    listed = set(access.collection_items_for(request.user, collection).values_list("pk", flat=True))
     for item in items:
-        # Someone else's artwork that is no longer public stays a nameless placeholder,
-        # so that the owner can remove it without learning anything about it.
-        item.available = (
-            item.artwork.visibility == Visibility.PUBLIC or item.artwork.owner_id == request.user.pk
-        )
+        item.available = item.artwork_id in listed
     context = {"collection": collection, "form": form, "items": items}
     return render(request, "studio/collection_edit.html", context, status=status)
 
 
 @login_required
 def collection_delete(request: HttpRequest, public_id: str) -> HttpResponse:
-    collection = _own_collection(request, public_id)
+    collection = access.own_collection(request.user, public_id)
     if request.method == "POST":
         collection.delete()
         messages.success(request, f"Collection “{collection.name}” deleted; its artworks stay.")
@@ -338,10 +329,8 @@ def collection_delete(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def collection_add(request: HttpRequest) -> HttpResponse:
     """Add an artwork (from its page or the studio) to one of the creator's collections."""
-    collection = _own_collection(request, request.POST.get("collection", ""))
-    artwork = get_object_or_404(
-        Artwork.objects.visible_to(request.user), public_id=request.POST.get("artwork", "")
-    )
+    collection = access.own_collection(request.user, request.POST.get("collection", ""))
+    artwork = access.artwork_for_viewer(request.user, request.POST.get("artwork", ""))
     if not collection.can_include(artwork):
         messages.error(request, "Only public artworks, or your own, can go in a collection.")
     else:
@@ -353,7 +342,7 @@ def collection_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def collection_remove(request: HttpRequest, public_id: str, item_id: int) -> HttpResponse:
-    collection = _own_collection(request, public_id)
+    collection = access.own_collection(request.user, public_id)
     item = get_object_or_404(CollectionItem, pk=item_id, collection=collection)
     item.delete()
     messages.success(request, "Removed from the collection.")
@@ -363,7 +352,7 @@ def collection_remove(request: HttpRequest, public_id: str, item_id: int) -> Htt
 @login_required
 @require_POST
 def collection_move(request: HttpRequest, public_id: str, item_id: int) -> HttpResponse:
-    collection = _own_collection(request, public_id)
+    collection = access.own_collection(request.user, public_id)
     item = get_object_or_404(CollectionItem, pk=item_id, collection=collection)
     offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     if offset is None:

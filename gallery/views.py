@@ -6,7 +6,6 @@ import logging
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import (
     Http404,
     HttpRequest,
@@ -14,7 +13,7 @@ from django.http import (
     HttpResponseBadRequest,
     JsonResponse,
 )
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
@@ -24,24 +23,13 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.models import Visibility
 from config.middleware import BASE_CSP
 from config.params import InvalidNumber
-from gallery import engagement, oembeds, shares
+from gallery import access, engagement, oembeds, shares
 from gallery.health import PROBES
 from gallery.models import Artwork, Collection, Like, Share
 
 logger = logging.getLogger(__name__)
 
 CARDS_PER_PAGE = 24
-
-
-def _get_artwork_for_viewer(request: HttpRequest, public_id: str) -> Artwork:
-    """The artwork, or 404 for anyone who may not know it exists."""
-    artworks = Artwork.objects.visible_to(request.user).select_related("owner")
-    return get_object_or_404(artworks, public_id=public_id)
-
-
-def _get_collection_for_viewer(request: HttpRequest, public_id: str) -> Collection:
-    collections = Collection.objects.visible_to(request.user).select_related("owner")
-    return get_object_or_404(collections, public_id=public_id)
 
 
 TABS = {
@@ -75,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
-    art = _get_artwork_for_viewer(request, public_id)
+    art = access.artwork_for_viewer(request.user, public_id)
     if engagement.should_count(request, art) and engagement.count_view(
         art, engagement.visitor_key(request)
     ):
@@ -104,41 +92,20 @@ def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
         "collections": collections,
         "more": more,
         "similar": similar,
-        "remix_source": _remix_source_for(request.user, art),
+        "remix_source": access.remix_source_for(request.user, art),
         "embed_snippet": (
             oembeds.embed_snippet(request, art) if art.visibility != Visibility.PRIVATE else ""
         ),
         # Remixes are listed like any list: public ones only (see DESIGN.md).
         "remixes": art.remixes.listed().only("public_id", "prompt").order_by("-created_at")[:12],
-        "my_collections": _collections_to_add_to(request.user, art),
+        "my_collections": access.collections_to_add_to(request.user, art)
+        .only("public_id", "name")
+        .order_by("name"),
     }
     response = render(request, "gallery/artwork.html", context)
     if art.visibility != Visibility.PUBLIC:
         response["X-Robots-Tag"] = "noindex"
     return response
-
-
-def _collections_to_add_to(user, artwork: Artwork):
-    """The viewer's collections, when this artwork may go in them (Collection.can_include:
-    public artworks, and one's own)."""
-    if not user.is_authenticated:
-        return []
-    if artwork.visibility != Visibility.PUBLIC and artwork.owner_id != user.pk:
-        return []
-    return user.collections.only("public_id", "name").order_by("name")
-
-
-def _remix_source_for(user, artwork: Artwork) -> Artwork | None:
-    """The artwork this one remixes, if it may be listed to the viewer: a public one,
-    or the viewer's own (or any, for staff). An unlisted source's URL is a secret the
-    remix page must not publish."""
-    if artwork.remixed_from_id is None:
-        return None
-    listed = Q(visibility=Visibility.PUBLIC)
-    if user.is_authenticated:
-        listed |= Q(owner=user)
-    sources = Artwork.objects.all() if user.is_staff else Artwork.objects.filter(listed)
-    return sources.filter(pk=artwork.remixed_from_id).only("public_id", "prompt").first()
 
 
 @require_POST
@@ -147,7 +114,7 @@ def like(request: HttpRequest, public_id: str) -> HttpResponse:
     if not request.user.is_authenticated:
         # Back to the artwork after logging in; the visitor then presses Like again.
         return redirect_to_login(reverse("gallery:artwork", args=[public_id]))
-    art = _get_artwork_for_viewer(request, public_id)
+    art = access.artwork_for_viewer(request.user, public_id)
     action = request.POST.get("action")
     if action == "like":
         engagement.like(request.user, art)
@@ -160,8 +127,8 @@ def like(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_safe
 def collection(request: HttpRequest, public_id: str) -> HttpResponse:
-    coll = _get_collection_for_viewer(request, public_id)
-    items = coll.artworks_for(request.user).as_cards().select_related("owner")
+    coll = access.collection_for_viewer(request.user, public_id)
+    items = access.collection_items_for(request.user, coll).as_cards().select_related("owner")
     return render(request, "gallery/collection.html", {"collection": coll, "artworks": items})
 
 
@@ -252,7 +219,7 @@ def _embed_response(request: HttpRequest, artwork: Artwork, *, via_share=False) 
 @xframe_options_exempt
 @require_safe
 def artwork_embed(request: HttpRequest, public_id: str) -> HttpResponse:
-    response = _embed_response(request, _get_artwork_for_viewer(request, public_id))
+    response = _embed_response(request, access.artwork_for_viewer(request.user, public_id))
     if response.status_code == 200 and request.user.is_anonymous:
         patch_cache_control(response, public=True, max_age=300)
     return response

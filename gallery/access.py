@@ -1,0 +1,70 @@
+"""Who may open or list what: the visibility rules of DESIGN.md, in one place.
+
+Every view fetches artworks and collections through these functions, so a rule is
+changed here or nowhere. Whoever may not know that an object exists gets a 404, never
+a 403. The QuerySet methods underneath (`listed`, `listed_to`, `visible_to`) are the
+rules themselves; this module is how views and forms apply them.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from gallery.models import Artwork, ArtworkQuerySet, Collection
+
+ANONYMOUS = AnonymousUser()
+
+
+def artwork_for_viewer(user, public_id: str) -> Artwork:
+    """The artwork `user` may open by its URL (public and unlisted ones, their own,
+    everything for staff), or 404."""
+    artworks = Artwork.objects.visible_to(user).select_related("owner")
+    return get_object_or_404(artworks, public_id=public_id)
+
+
+def artwork_for_anyone(public_id: str) -> Artwork:
+    """The artwork anyone with its URL may open (for third parties such as oEmbed
+    consumers, who never see a private artwork), or 404."""
+    return artwork_for_viewer(ANONYMOUS, public_id)
+
+
+def collection_for_viewer(user, public_id: str) -> Collection:
+    collections = Collection.objects.visible_to(user).select_related("owner")
+    return get_object_or_404(collections, public_id=public_id)
+
+
+def own_artwork(user, public_id: str) -> Artwork:
+    """One of `user`'s own artworks, for the studio; 404 for anyone else's."""
+    return get_object_or_404(Artwork, public_id=public_id, owner=user)
+
+
+def own_collection(user, public_id: str) -> Collection:
+    return get_object_or_404(Collection, public_id=public_id, owner=user)
+
+
+def remix_source_for(user, artwork: Artwork) -> Artwork | None:
+    """The artwork this one remixes, if it may be linked for `user`: an unlisted
+    source's URL is a secret the remix page must not publish."""
+    if artwork.remixed_from_id is None:
+        return None
+    sources = Artwork.objects.listed_to(user).filter(pk=artwork.remixed_from_id)
+    return sources.only("public_id", "prompt").first()
+
+
+def collection_items_for(user, collection: Collection) -> ArtworkQuerySet:
+    """The items of `collection` that may be listed to `user`, in order: a public
+    collection must not publish an unlisted artwork's URL."""
+    return (
+        Artwork.objects.listed_to(user)
+        .filter(collection_items__collection=collection)
+        .order_by("collection_items__position")
+    )
+
+
+def collections_to_add_to(user, artwork: Artwork) -> QuerySet[Collection]:
+    """The collections of `user` that may take `artwork` (Collection.may_hold)."""
+    if not user.is_authenticated or not Collection.may_hold(user.pk, artwork):
+        return Collection.objects.none()
+    return user.collections.all()
