@@ -10,6 +10,7 @@ from django.utils.text import Truncator
 
 from accounts.models import Visibility
 from gallery.models import (
+    FEATURABLE,
     Artwork,
     ArtworkEmbedding,
     Collection,
@@ -56,10 +57,7 @@ class FileInline(admin.TabularInline):
 
 
 def _set_visibility(modeladmin, request, queryset: QuerySet, visibility: str) -> None:
-    changes = {"visibility": visibility, "updated_at": timezone.now()}
-    if visibility != Visibility.PUBLIC:
-        changes["featured"] = False  # only public artworks may be featured
-    changed = queryset.exclude(visibility=visibility).update(**changes)
+    changed = queryset.set_visibility(visibility)
     label = Visibility(visibility).label.lower()
     modeladmin.message_user(request, f"{changed} artwork(s) made {label}.", messages.SUCCESS)
 
@@ -139,12 +137,8 @@ class ArtworkAdmin(admin.ModelAdmin):
         description="Feature the selected artworks (public ones only)", permissions=["change"]
     )
     def feature(self, request, queryset: QuerySet) -> None:
-        changed = (
-            queryset.listed()
-            .filter(featured=False)
-            .update(featured=True, updated_at=timezone.now())
-        )
-        skipped = queryset.exclude(visibility=Visibility.PUBLIC).count()
+        changed = queryset.feature()
+        skipped = queryset.exclude(FEATURABLE).count()
         self.message_user(request, f"{changed} artwork(s) featured.", messages.SUCCESS)
         if skipped:
             self.message_user(

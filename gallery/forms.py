@@ -8,7 +8,7 @@ from typing import NamedTuple
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accounts.models import Provider, UserSettings, Visibility
+from accounts.models import Provider, UserSettings
 from gallery import frames as frame_rules
 from gallery import generation
 from gallery.models import Artwork, Collection
@@ -212,8 +212,6 @@ class ArtworkForm(forms.ModelForm):
     def save(self, commit: bool = True) -> Artwork:
         if not self.instance.pk:
             self.instance.owner = self.user
-        if self.instance.visibility != Visibility.PUBLIC:
-            self.instance.featured = False  # only public artworks may be featured
         return super().save(commit)
 
 

@@ -97,7 +97,26 @@ class TsvectorConcat(Func):
     output_field = SearchVectorField()
 
 
+# Only public artworks may be featured: the artwork_featured_is_public constraint, and
+# every change of visibility or featuring below, follow this.
+FEATURABLE = Q(visibility=Visibility.PUBLIC)
+
+
 class ArtworkQuerySet(models.QuerySet):
+    def set_visibility(self, visibility: str) -> int:
+        """Give these artworks `visibility` (unfeaturing those that leave public); returns
+        how many changed."""
+        changes = {"visibility": visibility, "updated_at": timezone.now()}
+        if visibility != Visibility.PUBLIC:
+            changes["featured"] = False
+        return self.exclude(visibility=visibility).update(**changes)
+
+    def feature(self) -> int:
+        """Feature those of these artworks that may be; returns how many changed."""
+        return self.filter(FEATURABLE, featured=False).update(
+            featured=True, updated_at=timezone.now()
+        )
+
     def listed(self) -> ArtworkQuerySet:
         """What may appear in the gallery, search, profiles and similar lists."""
         return self.filter(visibility=Visibility.PUBLIC)
@@ -285,7 +304,7 @@ class Artwork(models.Model):
                 condition=Q(visibility__in=Visibility.values), name="artwork_visibility_valid"
             ),
             models.CheckConstraint(
-                condition=Q(featured=False) | Q(visibility=Visibility.PUBLIC),
+                condition=Q(featured=False) | FEATURABLE,
                 name="artwork_featured_is_public",
                 violation_error_message="Only public artworks can be featured.",
             ),
@@ -307,6 +326,11 @@ class Artwork(models.Model):
     def __str__(self) -> str:
         prompt = self.prompt if len(self.prompt) <= 60 else self.prompt[:59] + "…"
         return f"{prompt} ({self.public_id})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.visibility != Visibility.PUBLIC:
+            self.featured = False  # FEATURABLE: leaving public unfeatures
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("gallery:artwork", args=[self.public_id])

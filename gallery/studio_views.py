@@ -172,10 +172,7 @@ def artwork_visibility(request: HttpRequest, public_id: str) -> HttpResponse:
     if visibility not in Visibility.values:
         messages.error(request, "Choose public, unlisted or private.")
         return _back(request, reverse("gallery:studio"))
-    artwork.visibility = visibility
-    if visibility != Visibility.PUBLIC:
-        artwork.featured = False
-    artwork.save(update_fields=["visibility", "featured", "updated_at"])
+    Artwork.objects.filter(pk=artwork.pk).set_visibility(visibility)
     messages.success(request, f"“{artwork.prompt[:60]}” is now {visibility}.")
     return _back(request, reverse("gallery:studio"))
 

@@ -58,6 +58,17 @@ def test_only_public_artworks_can_be_featured():
     assert rejected_by_database(Artwork.objects.filter(pk=unlisted.pk), featured=True)
 
 
+def test_an_artwork_that_leaves_public_is_unfeatured_whichever_way():
+    saved = make_artwork(featured=True)
+    saved.visibility = "unlisted"
+    saved.save()
+    updated = make_artwork(featured=True)
+    assert Artwork.objects.filter(pk=updated.pk).set_visibility("private") == 1
+    assert Artwork.objects.filter(pk__in=[saved.pk, updated.pk], featured=True).count() == 0
+    private = make_artwork(visibility="private")
+    assert Artwork.objects.filter(pk__in=[private.pk, saved.pk]).feature() == 0
+
+
 def test_api_key_provider_and_name_are_checked():
     from accounts.models import ApiKey
 
