@@ -20,6 +20,7 @@ from gallery.generation.base import (
     GenerationResult,
     RateLimited,
 )
+from gallery.generation.chat import ChatCompletionsProvider
 from gallery.generation.parsing import normalise_frames, parse_frames
 from gallery.generation.procedural import (
     PROCEDURAL,
@@ -31,7 +32,6 @@ from gallery.generation.service import (
     MAX_AI_FRAMES,
     MAX_GENERATED_FRAMES,
     MIN_GENERATED_FRAMES,
-    ChatCompletionsProvider,
     available_providers,
     check_frame_count,
     generate_artwork,
