@@ -1,9 +1,15 @@
 """Generating an artwork from a prompt: the providers behind the studio.
 
-`generate_artwork(user, provider, model, request)` is the one entry point and
-`available_providers(user)` lists what a creator can pick from; both live in `service`.
-This package's public names are re-exported here, so that callers import
-`gallery.generation` and not its modules.
+- `service`: the entry point, `generate_artwork(user, provider, model, request)`, which
+  applies the rate limit, checks the request, runs a provider and logs the attempt; and
+  `available_providers(user)`, what a creator can pick from.
+- `procedural`: the offline provider, drawing with `gallery.generators`.
+- `chat`: every remote provider, through the OpenAI chat-completions protocol.
+- `parsing`: frames read leniently from a model's answer, then forced into the
+  requested shape.
+- `base`: the request and result types, the errors and the messages they share.
+
+Callers import the public names from here, not from the modules.
 """
 
 from gallery.generation.base import (

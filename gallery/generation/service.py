@@ -1,16 +1,9 @@
-"""Generating an artwork from a prompt: the providers behind the studio.
+"""The entry point of generation, and the rules around it.
 
-`generate_artwork(user, provider, model, request)` is the one entry point. It applies
-the per-user rate limit, picks a provider, runs it and logs the attempt as exactly one
+`generate_artwork(user, provider, model, request)` applies the per-user rate limit,
+checks the request, picks a provider, runs it and logs the attempt as exactly one
 `Generation` row, whether it worked or not. `available_providers(user)` lists what a
 creator can pick from.
-
-The procedural provider draws offline with `gallery.generators`. Every remote provider
-speaks the OpenAI chat-completions protocol: OpenRouter and OpenAI natively, Anthropic
-and Google through their OpenAI-compatible endpoints, and any server a creator brings a
-key and base URL for. Whatever a model answers is parsed leniently and then forced into
-the requested shape, so a result always has exactly `frame_count` frames of exactly
-`width` x `height` characters.
 """
 
 from __future__ import annotations
@@ -116,6 +109,9 @@ def provider_for(user, provider: str, model: str) -> GenerationProvider:
     return ChatCompletionsProvider(
         base_url, key, model.strip(), float(settings.AI_TIMEOUT_SECONDS), name=provider
     )
+
+
+# --- Checking a request --------------------------------------------------------------
 
 
 def max_frames_for(provider: str) -> int:
