@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -86,7 +86,8 @@ def visitor_key(request: HttpRequest) -> str:
 
 
 def count_view(artwork: Artwork, visitor: str) -> bool:
-    """Count a view unless this visitor's last counted view is under 24 hours old."""
+    """Count a view unless this visitor's last counted view is under 24 hours old; the
+    one writer of `views_count`, which it reads back onto `artwork`."""
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -95,7 +96,19 @@ def count_view(artwork: Artwork, visitor: str) -> bool:
             " WHERE gallery_artworkview.counted_at <= %s RETURNING id",
             [artwork.pk, visitor, now, now - VIEW_WINDOW],
         )
-        counted = cursor.fetchone() is not None
-        if counted:
-            Artwork.objects.filter(pk=artwork.pk).update(views_count=F("views_count") + 1)
-    return counted
+        if cursor.fetchone() is None:
+            return False
+        cursor.execute(
+            "UPDATE gallery_artwork SET views_count = views_count + 1 WHERE id = %s"
+            " RETURNING views_count",
+            [artwork.pk],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        artwork.views_count = row[0]
+    return True
+
+
+def count_view_of(request: HttpRequest, artwork: Artwork) -> bool:
+    """Count `request` as a view of `artwork` if it is one (should_count)."""
+    return should_count(request, artwork) and count_view(artwork, visitor_key(request))

@@ -64,10 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
     art = access.artwork_for_viewer(request.user, public_id)
-    if engagement.should_count(request, art) and engagement.count_view(
-        art, engagement.visitor_key(request)
-    ):
-        art.views_count += 1
+    engagement.count_view_of(request, art)
     liked = (
         request.user.is_authenticated
         and Like.objects.filter(user=request.user, artwork=art).exists()

@@ -233,6 +233,19 @@ def test_liking_reads_the_new_count_back_from_the_database(owner, other_user):
 
 
 @pytest.mark.django_db
+def test_a_counted_view_reads_the_new_count_back_from_the_database(owner):
+    from gallery import engagement
+
+    artwork = make_artwork(owner)
+    stale = Artwork.objects.get(pk=artwork.pk)
+    assert engagement.count_view(artwork, "a:first") is True
+    assert engagement.count_view(stale, "a:second") is True
+    assert stale.views_count == 2
+    assert engagement.count_view(stale, "a:second") is False  # within the day
+    assert stale.views_count == 2
+
+
+@pytest.mark.django_db
 def test_likes_added_or_removed_in_the_admin_are_counted(owner, other_user):
     artwork = make_artwork(owner)
     like = Like.objects.create(user=other_user, artwork=artwork)
