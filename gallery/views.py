@@ -7,7 +7,6 @@ import logging
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
@@ -25,7 +24,7 @@ from config.middleware import BASE_CSP
 from config.params import InvalidNumber
 from gallery import access, engagement, oembeds, shares
 from gallery.health import PROBES
-from gallery.models import Artwork, Collection, Like, Share
+from gallery.models import Artwork, Collection, Like
 
 logger = logging.getLogger(__name__)
 
@@ -148,32 +147,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 # --- Share links -------------------------------------------------------------------------
 
 
-def _open_share(
-    request: HttpRequest, code: str, *, embedded: bool = False
-) -> tuple[Share | None, HttpResponse | None]:
-    """The share with its artwork if it may be viewed now, counting the view; else the
-    404 (unknown code) or 410 (expired, used up, revoked) response to send instead.
-
-    Not counted: the owner's own visits (checking a link must not use it up) and HEAD
-    requests (link checkers and mail scanners must not burn a one-view link)."""
-    share = Share.objects.select_related("artwork__owner").filter(code=code).first()
-    if share is None:
-        raise Http404("No such share link.")
+def _share_gone(request: HttpRequest, gone: shares.ShareGone, *, embedded=False):
+    """The 410 page of an ended share link."""
+    share = gone.share
     is_owner = request.user.is_authenticated and request.user.pk == share.artwork.owner_id
-    counts = engagement.should_count(request, share.artwork)
-    if share.status == Share.Status.LIVE and (not counts or shares.consume_view(code)):
-        if counts:
-            share.view_count += 1
-            engagement.count_view(share.artwork, engagement.visitor_key(request))
-        return share, None
-    share = Share.objects.select_related("artwork").filter(pk=share.pk).first()
-    if share is None:  # deleted with its artwork meanwhile
-        raise Http404("No such share link.")
-    # Live again by now (a raised limit, say) but not for this request: used up for it.
-    message = shares.GONE_MESSAGES.get(share.status, shares.GONE_MESSAGES[Share.Status.USED_UP])
     template = "gallery/share_gone_embed.html" if embedded else "gallery/share_gone.html"
-    context = {"share": share, "message": message, "is_owner": is_owner}
-    return None, _private_page(render(request, template, context, status=410))
+    context = {"share": share, "message": gone.message, "is_owner": is_owner}
+    return _private_page(render(request, template, context, status=410))
 
 
 def _private_page(response: HttpResponse) -> HttpResponse:
@@ -187,9 +167,10 @@ def _private_page(response: HttpResponse) -> HttpResponse:
 
 @require_safe
 def share(request: HttpRequest, code: str) -> HttpResponse:
-    found, gone = _open_share(request, code)
-    if gone:
-        return gone
+    try:
+        found = shares.open_share(code, request=request)
+    except shares.ShareGone as gone:
+        return _share_gone(request, gone)
     is_owner = request.user.is_authenticated and request.user.pk == found.artwork.owner_id
     context = {"share": found, "artwork": found.artwork, "is_owner": is_owner}
     return _private_page(render(request, "gallery/share.html", context))
@@ -225,10 +206,12 @@ def artwork_embed(request: HttpRequest, public_id: str) -> HttpResponse:
 @xframe_options_exempt
 @require_safe
 def share_embed(request: HttpRequest, code: str) -> HttpResponse:
-    found, gone = _open_share(request, code, embedded=True)
-    if gone:
-        gone["Content-Security-Policy"] = f"{BASE_CSP}; frame-ancestors *"
-        return gone
+    try:
+        found = shares.open_share(code, request=request)
+    except shares.ShareGone as gone:
+        response = _share_gone(request, gone, embedded=True)
+        response["Content-Security-Policy"] = f"{BASE_CSP}; frame-ancestors *"
+        return response
     return _private_page(_embed_response(request, found.artwork, via_share=True))
 
 

@@ -444,3 +444,41 @@ def test_hostile_prompts_stay_escaped_in_svg_oembed_and_embed(client, owner):
     assert embed.status_code == 200
     assert f'aria-label="ASCII art: {escape(hostile)}"' in embed.text  # shown, escaped
     assert "<script>alert(1)" not in embed.text
+
+
+# --- shares.open_share: the one place a share link is opened --------------------------
+
+
+@pytest.mark.django_db
+def test_open_share_counts_the_view_and_reads_the_counts_back(owner, other_user):
+    from django.test import RequestFactory
+
+    from gallery.shares import ShareGone, open_share
+
+    share = make_share(make_artwork(owner), max_views=2)
+    Share.objects.filter(pk=share.pk).update(view_count=1)  # someone else's view meanwhile
+    request = RequestFactory().get("/")
+    request.user = other_user
+    opened = open_share(share.code, request=request)
+    assert opened.view_count == 2 and opened.artwork.views_count == 1
+    with pytest.raises(ShareGone) as gone:
+        open_share(share.code, request=request)
+    assert gone.value.share.status == Share.Status.USED_UP
+    assert "viewed as many times as it allows" in gone.value.message
+
+
+@pytest.mark.django_db
+def test_open_share_never_counts_the_owner_or_a_head_request(owner, other_user):
+    from django.test import RequestFactory
+
+    from gallery.shares import open_share
+
+    share = make_share(make_artwork(owner), max_views=1)
+    own = RequestFactory().get("/")
+    own.user = owner
+    head = RequestFactory().head("/")
+    head.user = other_user
+    for request in (own, head, own):
+        assert open_share(share.code, request=request).view_count == 0
+    share.refresh_from_db()
+    assert share.view_count == 0 and share.artwork.views_count == 0
