@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import User
-from gallery.models import ArtworkView
+from gallery import engagement
 
 
 def delete_account(user: User) -> None:
@@ -19,5 +19,5 @@ def delete_account(user: User) -> None:
     """
     with transaction.atomic():
         # View records name the user in a key, not a foreign key.
-        ArtworkView.objects.filter(visitor=f"u:{user.pk}").delete()
+        engagement.forget_user(user)
         user.delete()

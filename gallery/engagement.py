@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from config.clientip import client_ip
-from gallery.models import Artwork
+from gallery.models import Artwork, ArtworkView
 
 VIEW_WINDOW = timedelta(hours=24)
 
@@ -78,11 +78,22 @@ def visitor_key(request: HttpRequest) -> str:
     day's visitors to the next day's). Changing one's browser name does not make a
     new visitor."""
     if request.user.is_authenticated:
-        return f"u:{request.user.pk}"
+        return _user_key(request.user)
     day = timezone.now().date().isoformat()
     salt = f"{settings.SECRET_KEY}|views|{day}"
     digest = hashlib.sha256(f"{salt}|{client_ip(request)}".encode()).hexdigest()
     return f"a:{digest[:40]}"
+
+
+def _user_key(user) -> str:
+    return f"u:{user.pk}"
+
+
+def forget_user(user) -> int:
+    """Drop the records of which artworks `user` viewed (account deletion); returns
+    how many. Anonymous records hold no address and expire within a day."""
+    deleted, _ = ArtworkView.objects.filter(visitor=_user_key(user)).delete()
+    return deleted
 
 
 def count_view(artwork: Artwork, visitor: str) -> bool:
