@@ -6,10 +6,12 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.core.files.base import ContentFile
+from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.models import ApiKey, User, UserSettings
-from gallery.models import Artwork, File, Generation, Like
+from gallery import engagement
+from gallery.models import Artwork, ArtworkView, File, Generation, Like
 from tests.factories import (
     PASSWORD,
     make_artwork,
@@ -35,6 +37,10 @@ def give_everything(user: User, fan: User) -> dict:
     Like.objects.create(user=fan, artwork=artwork)
     liked = make_artwork(fan, prompt="survivor")
     Like.objects.create(user=user, artwork=liked)
+    # A view the user made, recorded under a key rather than a foreign key.
+    request = RequestFactory().get("/")
+    request.user = user
+    engagement.count_view(liked, engagement.visitor_key(request))
     return {"key": upload.file.name, "liked": liked}
 
 
@@ -72,6 +78,9 @@ def test_deleting_an_account_removes_every_row_and_object(client, s3, owner, oth
     # The like they gave is gone and the counter is right again.
     left["liked"].refresh_from_db()
     assert left["liked"].likes_count == 0
+    # What they viewed is forgotten; the count of views stays.
+    assert not ArtworkView.objects.filter(artwork=left["liked"]).exists()
+    assert left["liked"].views_count == 1
     # They are signed out.
     assert "_auth_user_id" not in client.session
 
