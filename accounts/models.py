@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from accounts.crypto import EncryptedTextField
+from gallery.models import Visibility
 from gallery.outbound import UnsafeURL, check_base_url
 
 USERNAME_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})$"
@@ -24,14 +25,6 @@ class HttpsURLField(models.URLField):
     def formfield(self, **kwargs):
         kwargs.setdefault("assume_scheme", "https")
         return super().formfield(**kwargs)
-
-
-class Visibility(models.TextChoices):
-    """Who may see an artwork; shared by artworks, collections and user settings."""
-
-    PUBLIC = "public", "Public"
-    UNLISTED = "unlisted", "Unlisted"
-    PRIVATE = "private", "Private"
 
 
 class UserManager(DjangoUserManager):

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from accounts.models import Visibility
 from gallery.models import (
     FEATURABLE,
     Artwork,
@@ -19,6 +18,7 @@ from gallery.models import (
     Generation,
     Like,
     Share,
+    Visibility,
 )
 
 # Up to 500 frames and a tsvector per artwork: never loaded for a list of related rows.

@@ -14,10 +14,10 @@ from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from accounts.models import Visibility
 from config import ratelimit
 from config.clientip import client_ip
 from gallery import access, exports
+from gallery.models import Visibility
 
 # Anyone with the URL may see public and unlisted exports, so shared caches may keep
 # them a day (links that must follow edits carry the version: exports.export_url). A

@@ -30,11 +30,19 @@ from django.urls import reverse
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
-from accounts.models import Visibility
 from gallery import frames as frame_rules
 from gallery.files import ACCEPTED_FORMATS, sniff_image
 
 EMBEDDING_DIMENSIONS = 1536
+
+
+class Visibility(models.TextChoices):
+    """Who may see an artwork: used by artworks and by creators' default settings (the
+    rules are in gallery/access.py and the QuerySets below)."""
+
+    PUBLIC = "public", "Public"
+    UNLISTED = "unlisted", "Unlisted"
+    PRIVATE = "private", "Private"
 
 
 def new_public_id() -> str:

@@ -18,12 +18,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.models import UserSettings, Visibility
+from accounts.models import UserSettings
 from config.params import InvalidNumber, parse_int
 from gallery import access, generation
 from gallery import frames as frame_rules
 from gallery.forms import PRESETS, ArtworkForm, CollectionForm, GenerateForm, ShareForm
-from gallery.models import Artwork, CollectionItem, Generation, Share
+from gallery.models import Artwork, CollectionItem, Generation, Share, Visibility
 from gallery.shares import create_share
 
 STUDIO_PAGE_SIZE = 24

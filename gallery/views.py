@@ -19,12 +19,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.models import Visibility
 from config.middleware import BASE_CSP
 from config.params import InvalidNumber
 from gallery import access, engagement, oembeds, shares
 from gallery.health import PROBES
-from gallery.models import Artwork, Collection, Like
+from gallery.models import Artwork, Collection, Like, Visibility
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image, ImageSequence
 
-from accounts.models import Visibility
 from gallery import exports
 from gallery.forms import frames_from_file
+from gallery.models import Visibility
 from tests.factories import make_artwork
 
 pytestmark = [pytest.mark.django_db, pytest.mark.storage]

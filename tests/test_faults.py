@@ -102,7 +102,7 @@ def site(tmp_path_factory):
         made = run_manage(
             "shell",
             "-c",
-            "from accounts.models import Visibility; from tests import factories;"
+            "from gallery.models import Visibility; from tests import factories;"
             "art = factories.make_artwork(visibility=Visibility.PUBLIC); print(art.public_id)",
             env=env,
         )

@@ -9,9 +9,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User, UserSettings, Visibility
+from accounts.models import User, UserSettings
 from gallery.generators import generate
-from gallery.models import Artwork, Collection, Share
+from gallery.models import Artwork, Collection, Share, Visibility
 
 DEMO_EMAIL = "demo@asciigallery.invalid"
 DEMO_USERNAME = "demo"
