@@ -323,7 +323,7 @@ LOGGING = {
     },
 }
 
-# --- AI generation (gallery/generation.py) ---
+# --- AI generation (gallery/generation/) ---
 # Every remote provider speaks the OpenAI chat-completions protocol at this base URL;
 # each can be pointed elsewhere (a proxy, a test server) with AI_<PROVIDER>_BASE_URL.
 # An "openai-compatible" key carries its own base URL.
