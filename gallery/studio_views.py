@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,10 +30,11 @@ STUDIO_PAGE_SIZE = 24
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
-    """Redirect to the form's relative `next`, else `default` (never off-site)."""
+    """Redirect to the form's `next` if it is a path on this site, else `default`.
+    (Not `redirect(next)`, which would first try it as a view name.)"""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
-        return redirect(target)
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return HttpResponseRedirect(target)
     return redirect(default)
 
 

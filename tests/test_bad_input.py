@@ -48,3 +48,21 @@ def test_any_page_number_shows_a_page(client, owner, url, page):
     client.force_login(owner)
     response = client.get(url, {"page": page})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("target", ["0", "studio", "javascript:alert(1)", "//elsewhere.example/"])
+def test_a_next_that_is_no_site_path_goes_back_to_the_studio(client, owner, target):
+    artwork = make_artwork(owner)
+    client.force_login(owner)
+    url = reverse("gallery:studio_visibility", args=[artwork.public_id])
+    response = client.post(url, {"visibility": "unlisted", "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("gallery:studio")
+
+
+def test_a_next_path_is_followed(client, owner):
+    artwork = make_artwork(owner)
+    client.force_login(owner)
+    url = reverse("gallery:studio_visibility", args=[artwork.public_id])
+    response = client.post(url, {"visibility": "unlisted", "next": "/studio/?page=2"})
+    assert response["Location"] == "/studio/?page=2"
