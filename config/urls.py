@@ -3,7 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from gallery import views as gallery_views
+from gallery import health
 
 admin.site.site_header = "asciigallery administration"
 admin.site.site_title = "asciigallery admin"
@@ -11,7 +11,7 @@ admin.site.site_title = "asciigallery admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("healthz", gallery_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("", include("gallery.urls")),
 ]

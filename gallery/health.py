@@ -1,13 +1,19 @@
-"""Probes behind /healthz: each returns normally or raises."""
+"""/healthz and its probes: each probe returns normally or raises."""
 
 from __future__ import annotations
 
+import logging
 import os
 
 import boto3
 from botocore.config import Config
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+logger = logging.getLogger(__name__)
 
 
 def probe_database() -> None:
@@ -42,3 +48,19 @@ def probe_storage() -> None:
 
 
 PROBES = {"database": probe_database, "storage": probe_storage}
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database and the file storage answer; 503 naming what failed."""
+    results = {}
+    for part, probe in PROBES.items():
+        try:
+            probe()
+            results[part] = "ok"
+        except Exception as error:  # any failure of a dependency is a failed probe
+            logger.warning("healthz: %s is failing: %s", part, error)
+            results[part] = "failing"
+    healthy = all(state == "ok" for state in results.values())
+    return JsonResponse(results, status=200 if healthy else 503)

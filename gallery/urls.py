@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gallery import export_views, studio_views, views
+from gallery import export_views, share_views, studio_views, views
 
 app_name = "gallery"
 
@@ -9,7 +9,7 @@ urlpatterns = [
     # /a/ artworks, by their random public id
     path("a/<str:public_id>/", views.artwork, name="artwork"),
     path("a/<str:public_id>/like/", views.like, name="like"),
-    path("a/<str:public_id>/embed/", views.artwork_embed, name="artwork_embed"),
+    path("a/<str:public_id>/embed/", share_views.artwork_embed, name="artwork_embed"),
     path("a/<str:public_id>/remix/", studio_views.artwork_remix, name="remix"),
     path(
         "a/<str:public_id>/export.<str:fmt>",
@@ -19,10 +19,10 @@ urlpatterns = [
     # /c/ collections
     path("c/<str:public_id>/", views.collection, name="collection"),
     # /s/ share links, by their secret code
-    path("s/<str:code>/", views.share, name="share"),
-    path("s/<str:code>/embed/", views.share_embed, name="share_embed"),
+    path("s/<str:code>/", share_views.share, name="share"),
+    path("s/<str:code>/embed/", share_views.share_embed, name="share_embed"),
     # /oembed for sites that unfurl artwork links
-    path("oembed", views.oembed, name="oembed"),
+    path("oembed", share_views.oembed, name="oembed"),
     # /studio/ the creator's own work
     path("studio/", studio_views.studio, name="studio"),
     path("studio/new/", studio_views.artwork_create, name="studio_new"),
