@@ -1,0 +1,66 @@
+"""Artwork exports: an animated GIF, a PNG poster, a CSS-animated SVG, text and JSON.
+
+- `raster`: the drawing, and for now everything else, being split by topic.
+
+Callers import the public names from here, not from the modules.
+"""
+
+from gallery.exports.raster import (
+    CONTENT_TYPES,
+    DEFAULT_THEME,
+    FORMATS,
+    RENDERER_VERSION,
+    STORED_FORMATS,
+    THEMES,
+    ExportTooLarge,
+    Grid,
+    Theme,
+    cached_export,
+    delete_exports,
+    export_etag,
+    export_filename,
+    export_storage_name,
+    export_url,
+    export_version,
+    gif_durations,
+    gif_font_size,
+    grid,
+    render_gif,
+    render_json,
+    render_png,
+    render_svg,
+    render_txt,
+    stored_export,
+    theme_named,
+    write_gif,
+)
+
+__all__ = [
+    "CONTENT_TYPES",
+    "DEFAULT_THEME",
+    "FORMATS",
+    "RENDERER_VERSION",
+    "STORED_FORMATS",
+    "THEMES",
+    "ExportTooLarge",
+    "Grid",
+    "Theme",
+    "cached_export",
+    "delete_exports",
+    "export_etag",
+    "export_filename",
+    "export_storage_name",
+    "export_url",
+    "export_version",
+    "gif_durations",
+    "gif_font_size",
+    "grid",
+    "render_gif",
+    "render_json",
+    "render_png",
+    "render_svg",
+    "render_txt",
+    "stored_export",
+    "theme_named",
+    "write_gif",
+]
