@@ -1,20 +1,18 @@
 """Artwork exports: an animated GIF, a PNG poster, a CSS-animated SVG, text and JSON.
 
 - `raster`: the drawing, and for now everything else, being split by topic.
+- `themes`: the colours an export can be drawn in.
 
 Callers import the public names from here, not from the modules.
 """
 
 from gallery.exports.raster import (
     CONTENT_TYPES,
-    DEFAULT_THEME,
     FORMATS,
     RENDERER_VERSION,
     STORED_FORMATS,
-    THEMES,
     ExportTooLarge,
     Grid,
-    Theme,
     cached_export,
     delete_exports,
     export_etag,
@@ -31,9 +29,9 @@ from gallery.exports.raster import (
     render_svg,
     render_txt,
     stored_export,
-    theme_named,
     write_gif,
 )
+from gallery.exports.themes import DEFAULT_THEME, THEMES, Theme, theme_named
 
 __all__ = [
     "CONTENT_TYPES",

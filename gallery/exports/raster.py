@@ -35,6 +35,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from gallery.exports.themes import DEFAULT_THEME, THEMES, theme_named
 from gallery.frames import join_frames, split_lines
 from gallery.models import Artwork
 
@@ -52,19 +53,6 @@ FORMATS = frozenset(CONTENT_TYPES)
 # Drawn once per version and served from storage; txt and json are cheaper to render
 # than to fetch, and do not depend on a theme.
 STORED_FORMATS = frozenset({"gif", "png", "svg"})
-
-
-@dataclass(frozen=True)
-class Theme:
-    background: str
-    text: str
-
-
-THEMES = {
-    "dark": Theme(background="#111418", text="#d9e6d3"),
-    "light": Theme(background="#f6f5f1", text="#1d1f23"),
-}
-DEFAULT_THEME = "dark"
 
 EXPORTS_PREFIX = "exports"
 
@@ -101,12 +89,6 @@ class ExportTooLarge(Exception):
 
 
 # --- Versions, names and URLs -------------------------------------------------------
-
-
-def theme_named(name: str | None) -> str:
-    """A known theme name: `name` if it is one, else the default (so odd query strings
-    cannot create new cache objects)."""
-    return name if name in THEMES else DEFAULT_THEME
 
 
 def export_version(artwork: Artwork) -> str:
