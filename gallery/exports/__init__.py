@@ -1,25 +1,15 @@
 """Artwork exports: an animated GIF, a PNG poster, a CSS-animated SVG, text and JSON.
 
-- `raster`: the drawing, and for now everything else, being split by topic.
+- `raster`: the drawing: GIF and PNG, and for now the SVG, text and JSON.
+- `storage`: export names, versions, ETags and URLs, and the stored-export cache.
 - `themes`: the colours an export can be drawn in.
 
 Callers import the public names from here, not from the modules.
 """
 
 from gallery.exports.raster import (
-    CONTENT_TYPES,
-    FORMATS,
-    RENDERER_VERSION,
-    STORED_FORMATS,
     ExportTooLarge,
     Grid,
-    cached_export,
-    delete_exports,
-    export_etag,
-    export_filename,
-    export_storage_name,
-    export_url,
-    export_version,
     gif_durations,
     gif_font_size,
     grid,
@@ -28,8 +18,21 @@ from gallery.exports.raster import (
     render_png,
     render_svg,
     render_txt,
-    stored_export,
     write_gif,
+)
+from gallery.exports.storage import (
+    CONTENT_TYPES,
+    FORMATS,
+    RENDERER_VERSION,
+    STORED_FORMATS,
+    cached_export,
+    delete_exports,
+    export_etag,
+    export_filename,
+    export_storage_name,
+    export_url,
+    export_version,
+    stored_export,
 )
 from gallery.exports.themes import DEFAULT_THEME, THEMES, Theme, theme_named
 
