@@ -79,7 +79,7 @@ def database_unavailable(get_response):
             str(exception).strip(),
         )
         page = render_to_string(
-            "503.html",
+            "try_later.html",
             {
                 "site_name": settings.SITE_NAME,
                 "user": AnonymousUser(),

@@ -108,7 +108,7 @@ def export(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
 def storage_unavailable(request: HttpRequest, back_url: str) -> HttpResponse:
     response = render(
         request,
-        "503.html",
+        "try_later.html",
         {
             "heading": "Downloads are temporarily unavailable",
             "message": (
@@ -138,7 +138,7 @@ def too_many_renders(request: HttpRequest, back_url: str, wait: int) -> HttpResp
     minutes = max(1, math.ceil(wait / 60))
     response = render(
         request,
-        "429.html",
+        "try_later.html",
         {
             "heading": "Too many new downloads",
             "message": (
@@ -147,6 +147,7 @@ def too_many_renders(request: HttpRequest, back_url: str, wait: int) -> HttpResp
                 f"{'s' if minutes > 1 else ''}; downloads that are ready are always served."
             ),
             "back_url": back_url,
+            "back_label": "Back to the artwork",
         },
         status=429,
     )
