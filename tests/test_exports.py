@@ -214,7 +214,7 @@ def test_the_svg_animation_follows_the_fps_and_frame_count(client, owner):
     assert "@keyframes play{0%{visibility:visible}12.5%{visibility:hidden}}" in style
     # ...starting i / fps seconds in.
     delays = [text.get("style") for text in root.findall(f"{SVG}text")]
-    assert delays == [f"animation-delay:{exports.raster._number(i / 4)}s" for i in range(8)]
+    assert delays == [f"animation-delay:{exports.svg._number(i / 4)}s" for i in range(8)]
 
 
 def test_a_single_frame_svg_is_still(client, owner):

@@ -1,6 +1,7 @@
 """Artwork exports: an animated GIF, a PNG poster, a CSS-animated SVG, text and JSON.
 
-- `raster`: the drawing: GIF and PNG, and for now the SVG, text and JSON.
+- `raster`: the character grid, the GIF and the PNG (and for now text and JSON).
+- `svg`: the CSS-animated SVG.
 - `storage`: export names, versions, ETags and URLs, and the stored-export cache.
 - `themes`: the colours an export can be drawn in.
 
@@ -16,7 +17,6 @@ from gallery.exports.raster import (
     render_gif,
     render_json,
     render_png,
-    render_svg,
     render_txt,
     write_gif,
 )
@@ -34,6 +34,7 @@ from gallery.exports.storage import (
     export_version,
     stored_export,
 )
+from gallery.exports.svg import render_svg
 from gallery.exports.themes import DEFAULT_THEME, THEMES, Theme, theme_named
 
 __all__ = [

@@ -19,7 +19,8 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils.text import slugify
 
-from gallery.exports.raster import render_png, render_svg, write_gif
+from gallery.exports.raster import render_png, write_gif
+from gallery.exports.svg import render_svg
 from gallery.exports.themes import DEFAULT_THEME, THEMES, theme_named
 from gallery.models import Artwork
 
