@@ -1,7 +1,10 @@
 """Artwork exports: an animated GIF, a PNG poster, a CSS-animated SVG, text and JSON.
 
-- `raster`: the character grid, the GIF and the PNG (and for now text and JSON).
+The render_* functions are pure: frames and numbers in, bytes or text out.
+
+- `raster`: the character grid, the GIF and the PNG.
 - `svg`: the CSS-animated SVG.
+- `text`: the frames as text, and JSON.
 - `storage`: export names, versions, ETags and URLs, and the stored-export cache.
 - `themes`: the colours an export can be drawn in.
 
@@ -15,9 +18,7 @@ from gallery.exports.raster import (
     gif_font_size,
     grid,
     render_gif,
-    render_json,
     render_png,
-    render_txt,
     write_gif,
 )
 from gallery.exports.storage import (
@@ -35,6 +36,7 @@ from gallery.exports.storage import (
     stored_export,
 )
 from gallery.exports.svg import render_svg
+from gallery.exports.text import render_json, render_txt
 from gallery.exports.themes import DEFAULT_THEME, THEMES, Theme, theme_named
 
 __all__ = [

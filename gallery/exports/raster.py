@@ -1,6 +1,4 @@
-"""Artwork exports: an animated GIF, a PNG poster, a CSS-animated SVG, text and JSON.
-
-The render_* functions are pure: frames and numbers in, bytes or text out.
+"""The animated GIF and the PNG poster, and the character grid they share with the SVG.
 
 The GIF and PNG are drawn with JetBrains Mono (OFL, from the fontpkg-jetbrains-mono
 package) on a character grid: each glyph is rendered once per font size, each
@@ -13,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -22,8 +19,7 @@ from typing import IO
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from gallery.exports.themes import DEFAULT_THEME, THEMES
-from gallery.frames import join_frames, split_lines
-from gallery.models import Artwork
+from gallery.frames import split_lines
 
 FONT_PACKAGE = "fontpkg_jetbrains_mono"
 FONT_FILE = "files/JetBrainsMono[wght].ttf"
@@ -275,30 +271,3 @@ def render_png(frames: Sequence[str], width: int, height: int, theme: str = DEFA
     buffer = io.BytesIO()
     _in_colour(painter.coverage(frames[0] if frames else ""), theme).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-# --- Text and JSON --------------------------------------------------------------------
-
-
-def render_txt(frames: Sequence[str]) -> str:
-    """The editor's format: frames between separator lines, as the .txt upload reads."""
-    return join_frames(frames) + "\n"
-
-
-def render_json(artwork: Artwork, url: str) -> str:
-    """Frames and metadata; the studio's .json upload reads the "frames" list back."""
-    data = {
-        "public_id": artwork.public_id,
-        "url": url,
-        "prompt": artwork.prompt,
-        "width": artwork.width,
-        "height": artwork.height,
-        "fps": artwork.fps,
-        "frame_count": len(artwork.frames),
-        "generator": artwork.generator,
-        "model": artwork.model,
-        "style": artwork.style,
-        "created_at": artwork.created_at.isoformat(),
-        "frames": artwork.frames,
-    }
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
