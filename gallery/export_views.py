@@ -1,4 +1,4 @@
-"""Downloads of an artwork as GIF, PNG, SVG, text or JSON (rendering: gallery/exports.py)."""
+"""Downloads of an artwork as GIF, PNG, SVG, text or JSON (rendering: gallery/exports/)."""
 
 from __future__ import annotations
 
