@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from gallery.exports import export_url
 from gallery.models import HIGHLIGHT_START, HIGHLIGHT_STOP
 
 register = template.Library()
@@ -38,7 +39,5 @@ def get_item(mapping: dict, key: str):
 @register.simple_tag(name="export_url")
 def export_url_tag(artwork, fmt: str, download: bool = False) -> str:
     """The versioned export URL (changes with every edit, so caches never go stale)."""
-    from gallery.exports import export_url
-
     url = export_url(artwork, fmt)
     return f"{url}&download=1" if download else url
