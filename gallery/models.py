@@ -23,7 +23,7 @@ from django.contrib.postgres.search import (
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import ExpressionWrapper, F, Func, Q, Value
+from django.db.models import ExpressionWrapper, F, Q, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Length, Power
 from django.urls import reverse
@@ -31,6 +31,16 @@ from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
 from gallery import frames as frame_rules
+from gallery.expressions import (  # migrations name some as gallery.models.<name>
+    HIGHLIGHT_START,
+    HIGHLIGHT_STOP,
+    AgeInHours,
+    JsonbArrayLength,
+    JsonbStringsToTsvector,
+    JsonbTypeof,
+    SetWeight,
+    TsvectorConcat,
+)
 from gallery.files import ACCEPTED_FORMATS, sniff_image
 
 EMBEDDING_DIMENSIONS = 1536
@@ -56,54 +66,6 @@ def new_share_code() -> str:
 
 
 TRENDING_HALF_LIFE_HOURS = 48
-# Control characters that cannot occur in a prompt (frames.py refuses them): safe
-# markers for the search highlights, turned into <mark> after HTML-escaping.
-HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"
-
-
-class AgeInHours(Func):
-    """Hours between a timestamp column and `now`, as a float."""
-
-    template = "(EXTRACT(EPOCH FROM (%%(now)s::timestamptz - %(expressions)s)) / 3600.0)"
-    output_field = models.FloatField()
-
-    def __init__(self, expression, *, now: datetime) -> None:
-        super().__init__(expression)
-        self.now = now
-
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = super().as_sql(compiler, connection, **extra_context)
-        return sql.replace("%(now)s", "%s", 1), [self.now, *params]
-
-
-class JsonbArrayLength(Func):
-    function = "jsonb_array_length"
-    output_field = models.IntegerField()
-
-
-class JsonbTypeof(Func):
-    function = "jsonb_typeof"
-    output_field = models.TextField()
-
-
-class JsonbStringsToTsvector(Func):
-    """to_tsvector over every string in a jsonb value (immutable, so usable in a
-    generated column, unlike array_to_string)."""
-
-    template = "jsonb_to_tsvector('english'::regconfig, %(expressions)s, '[\"string\"]')"
-    output_field = SearchVectorField()
-
-
-class SetWeight(Func):
-    function = "setweight"
-    output_field = SearchVectorField()
-
-
-class TsvectorConcat(Func):
-    template = "(%(expressions)s)"
-    arg_joiner = " || "
-    output_field = SearchVectorField()
-
 
 # Only public artworks may be featured: the artwork_featured_is_public constraint, and
 # every change of visibility or featuring below, follow this.

@@ -5,7 +5,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from gallery.exports import export_url
-from gallery.models import HIGHLIGHT_START, HIGHLIGHT_STOP
+from gallery.expressions import HIGHLIGHT_START, HIGHLIGHT_STOP
 
 register = template.Library()
 
