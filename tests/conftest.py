@@ -17,7 +17,6 @@ from config.services import s3_storage
 from tests import factories, hypothesis_profiles  # noqa: F401 (registers the profiles)
 from tests.servers import SeaweedS3
 
-
 STATIC_FILES = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 
@@ -33,8 +32,10 @@ def s3_server():
 def _test_settings():
     """Plain static files, a fast password hasher and no export limit for the run."""
     overrides = override_settings(
-        STORAGES={"default": {"BACKEND": "tests.storages.StorageNotRequested"},
-                  "staticfiles": STATIC_FILES},  # fmt: skip
+        STORAGES={
+            "default": {"BACKEND": "tests.storages.StorageNotRequested"},
+            "staticfiles": STATIC_FILES,
+        },
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         # The cache table outlives transactional tests: a run's many exports from
         # 127.0.0.1 must not add up to a limit (tests of the limit set their own).
