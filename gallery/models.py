@@ -67,6 +67,21 @@ def new_share_code() -> str:
 
 TRENDING_HALF_LIFE_HOURS = 48
 
+
+def keep_counters(instance: models.Model, save_kwargs: dict, *counters: str) -> None:
+    """Leave `counters` out of a save that updates a row: each has one writer
+    (engagement.py, shares.py) that changes it in the database, and writing back the
+    value loaded earlier would lose the views or likes counted meanwhile."""
+    if instance._state.adding or save_kwargs.get("force_insert"):
+        return
+    if save_kwargs.get("update_fields") is None:
+        save_kwargs["update_fields"] = [
+            field.name
+            for field in instance._meta.concrete_fields
+            if not field.primary_key and not field.generated and field.name not in counters
+        ]
+
+
 # Only public artworks may be featured: the artwork_featured_is_public constraint, and
 # every change of visibility or featuring below, follow this.
 FEATURABLE = Q(visibility=Visibility.PUBLIC)
@@ -300,6 +315,7 @@ class Artwork(models.Model):
     def save(self, *args, **kwargs) -> None:
         if self.visibility != Visibility.PUBLIC:
             self.featured = False  # FEATURABLE: leaving public unfeatures
+        keep_counters(self, kwargs, "likes_count", "views_count")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -562,6 +578,10 @@ class Share(models.Model):
 
     def __str__(self) -> str:
         return f"Share {self.code[:8]}… of {self.artwork_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        keep_counters(self, kwargs, "view_count")
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.max_views is not None and self.max_views < self.view_count:

@@ -219,3 +219,26 @@ def test_share_status_follows_expiry_views_and_revocation():
     share.refresh_from_db()
     assert share.status == Share.Status.REVOKED
     assert not Share.objects.live().filter(pk=share.pk).exists()
+
+
+def test_saving_a_loaded_artwork_or_share_keeps_counts_made_meanwhile(other_user):
+    from gallery import engagement, shares
+
+    artwork = make_artwork()
+    share = Share.objects.create(artwork=artwork, max_views=5)
+    loaded_artwork, loaded_share = (
+        Artwork.objects.get(pk=artwork.pk),
+        Share.objects.get(pk=share.pk),
+    )
+    engagement.like(other_user, artwork)
+    engagement.count_view(artwork, "a:someone")
+    shares.consume_view(share.code)
+    # The editor and the admin save what they loaded, with their own changes.
+    loaded_artwork.prompt = "renamed"
+    loaded_artwork.save()
+    loaded_share.max_views = 9
+    loaded_share.save()
+    artwork.refresh_from_db()
+    share.refresh_from_db()
+    assert (artwork.prompt, artwork.likes_count, artwork.views_count) == ("renamed", 1, 1)
+    assert (share.max_views, share.view_count) == (9, 1)
