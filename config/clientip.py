@@ -31,6 +31,26 @@ def client_ip(request: HttpRequest) -> str:
     return _clean(remote) or remote
 
 
+# An IPv6 client usually holds a whole /64 network (RFC 7421): counted per address, one
+# client could rotate through billions of them. (allauth's limits truncate the same way.)
+IPV6_CLIENT_PREFIX = 64
+
+
+def client_key(request: HttpRequest) -> str:
+    """Whom to count, for view counts and rate limits: the client's IPv4 address, or
+    the /64 network of its IPv6 address."""
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_CLIENT_PREFIX}", strict=False))
+    return str(ip)
+
+
 def _clean(value: str) -> str:
     """`value` as a normalised IP address ("[::1]:80" and "1.2.3.4:80" lose the port),
     or "" when it is none."""

@@ -16,6 +16,9 @@ import math
 import time
 
 from django.core.cache import cache
+from django.http import HttpRequest
+
+from config.clientip import client_key
 
 
 def hit(scope: str, who: str, *, limit: int, window: int) -> int | None:
@@ -40,3 +43,11 @@ def hit(scope: str, who: str, *, limit: int, window: int) -> int | None:
         cache.set(key, 1, timeout=seconds_left + 60)
         count = 1
     return seconds_left if count > limit else None
+
+
+def client(request: HttpRequest) -> str:
+    """Whom a rate limit counts: the account when signed in, else the address (an
+    IPv6 client's /64 network: config.clientip.client_key)."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"address:{client_key(request)}"

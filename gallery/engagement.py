@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from config.clientip import client_ip
+from config.clientip import client_key
 from gallery.models import Artwork, ArtworkView
 
 VIEW_WINDOW = timedelta(hours=24)
@@ -81,7 +81,7 @@ def visitor_key(request: HttpRequest) -> str:
         return _user_key(request.user)
     day = timezone.now().date().isoformat()
     salt = f"{settings.SECRET_KEY}|views|{day}"
-    digest = hashlib.sha256(f"{salt}|{client_ip(request)}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{salt}|{client_key(request)}".encode()).hexdigest()
     return f"a:{digest[:40]}"
 
 

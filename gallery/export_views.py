@@ -15,7 +15,6 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from config import ratelimit
-from config.clientip import client_ip
 from gallery import access, exports
 from gallery.models import Visibility
 
@@ -68,7 +67,7 @@ def export(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
             if name is None:
                 wait = ratelimit.hit(
                     "export-render",
-                    _client(request),
+                    ratelimit.client(request),
                     limit=settings.EXPORT_RENDER_RATE_LIMIT,
                     window=EXPORT_RENDER_WINDOW,
                 )
@@ -125,13 +124,6 @@ def storage_unavailable(request: HttpRequest, back_url: str) -> HttpResponse:
     response["Retry-After"] = str(STORAGE_RETRY_AFTER)
     add_never_cache_headers(response)
     return response
-
-
-def _client(request: HttpRequest) -> str:
-    """Whom a rate limit counts: the account when signed in, else the address."""
-    if request.user.is_authenticated:
-        return f"user:{request.user.pk}"
-    return f"address:{client_ip(request)}"
 
 
 def too_many_renders(request: HttpRequest, back_url: str, wait: int) -> HttpResponse:

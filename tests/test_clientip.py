@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client, RequestFactory
 
-from config.clientip import client_ip
+from config.clientip import client_ip, client_key
 from gallery.models import Artwork
 from tests.commands import run_manage
 from tests.factories import PASSWORD, make_artwork, make_user
@@ -113,4 +113,27 @@ def test_behind_a_cdn_and_a_balancer_each_visitor_counts_once(settings, owner):
         Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, {visitor}, {cdn}").get(
             artwork.get_absolute_url()
         )
+    assert views_of(artwork) == 2
+
+
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:aa:bb:1:2:3:4", "2001:db8:aa:bb::/64"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+    ],
+)
+def test_clients_are_counted_by_address_or_ipv6_network(settings, remote, expected):
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_key(RequestFactory().get("/", REMOTE_ADDR=remote)) == expected
+
+
+@pytest.mark.django_db
+def test_rotating_ipv6_addresses_of_one_network_add_one_view(settings, owner):
+    settings.TRUSTED_PROXY_COUNT = 0
+    artwork = make_artwork(owner)
+    for n in range(1, 21):
+        Client(REMOTE_ADDR=f"2001:db8:aa:bb::{n:x}").get(artwork.get_absolute_url())
+    Client(REMOTE_ADDR="2001:db8:aa:cc::1").get(artwork.get_absolute_url())
     assert views_of(artwork) == 2

@@ -67,3 +67,15 @@ def test_text_and_json_exports_are_not_limited():
     for _ in range(LIMIT + 2):
         assert visitor.get(export_url(artwork, "txt")).status_code == 200
         assert visitor.get(export_url(artwork, "json")).status_code == 200
+
+
+def test_an_ipv6_client_is_counted_by_its_64_network(owner):
+    artworks = [make_artwork(owner) for _ in range(LIMIT + 1)]
+    for index, artwork in enumerate(artworks[:LIMIT]):
+        rotating = Client(REMOTE_ADDR=f"2001:db8:aa:bb::{index + 1}")
+        assert rotating.get(export_url(artwork)).status_code == 200
+    same_network = Client(REMOTE_ADDR="2001:db8:aa:bb:ffff::9")
+    assert same_network.get(export_url(artworks[LIMIT])).status_code == 429
+    assert (
+        Client(REMOTE_ADDR="2001:db8:aa:cc::1").get(export_url(artworks[LIMIT])).status_code == 200
+    )
