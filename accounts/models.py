@@ -178,6 +178,9 @@ class UserSettings(models.Model):
             return settings
 
 
+REENTER_KEY = "Enter the key again to send it to another provider, server or account."
+
+
 class ApiKey(models.Model):
     """A creator's own key for an AI provider (bring your own key).
 
@@ -219,7 +222,7 @@ class ApiKey(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if self.must_reenter_key():
-            raise ValidationError("Enter the key again to send it to another provider or server.")
+            raise ValidationError(REENTER_KEY)
         if "key" not in self.get_deferred_fields():
             self.last4 = (self.key or "")[-4:]
         super().save(*args, **kwargs)
@@ -232,17 +235,19 @@ class ApiKey(models.Model):
         self._key_entered = True
 
     def destination_changed(self) -> bool:
-        """Whether the key would now go to another provider or server than the one it
-        was saved for."""
+        """Whether the key would now go to another provider or server, or serve another
+        account, than the one it was saved for."""
         if self._state.adding or self.pk is None:
             return True
-        saved = ApiKey.objects.filter(pk=self.pk).values_list("provider", "base_url").first()
-        return saved != (self.provider, self.base_url)
+        saved = (
+            ApiKey.objects.filter(pk=self.pk).values_list("user_id", "provider", "base_url").first()
+        )
+        return saved != (self.user_id, self.provider, self.base_url)
 
     def must_reenter_key(self) -> bool:
-        """A stored key goes nowhere new unless its owner's key is typed in again: else
-        whoever may edit the row (staff) could redirect the key to a server of theirs
-        and read it from the Authorization header."""
+        """A stored key goes nowhere new unless it is typed in again: else whoever may
+        edit the row (staff) could redirect the key to a server of theirs and read it
+        from the Authorization header, or hand it to another account to spend."""
         return not self._state.adding and not self._key_entered and self.destination_changed()
 
     def clean(self) -> None:
@@ -257,7 +262,7 @@ class ApiKey(models.Model):
             except UnsafeURL as error:
                 errors["base_url"] = str(error)
         if not errors and self.must_reenter_key():
-            errors["key"] = "Enter the key again to send it to another provider or server."
+            errors["key"] = REENTER_KEY
         if errors:
             raise ValidationError(errors)
 

@@ -171,19 +171,23 @@ def admin_change(client, api_key, **overrides):
     [
         {"base_url": "https://1.1.1.1/v1"},
         {"provider": "openai", "base_url": ""},
+        {"user": "staff"},
     ],
-    ids=["new-base-url", "new-provider"],
+    ids=["new-base-url", "new-provider", "new-owner"],
 )
 def test_staff_cannot_send_a_stored_key_elsewhere_without_it(
     client, superuser, stored_key, settings, overrides
 ):
     settings.AI_ALLOW_PRIVATE_BASE_URLS = False  # production
     client.force_login(superuser)
+    if overrides.get("user") == "staff":
+        overrides = {"user": superuser.pk}  # staff taking the key for themselves
     response = admin_change(client, stored_key, **overrides)
     assert response.status_code == 200
-    assert "Enter the key again to send it to another provider or server." in response.text
+    assert "Enter the key again to send it to another provider, server or account." in response.text
     stored_key.refresh_from_db()
     assert (stored_key.provider, stored_key.base_url) == ("openai-compatible", "https://8.8.8.8/v1")
+    assert stored_key.user_id != superuser.pk
 
 
 def test_staff_can_move_a_key_by_typing_it_in_again(client, superuser, stored_key, settings):
