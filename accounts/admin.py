@@ -72,8 +72,8 @@ class ApiKeyForm(forms.ModelForm):
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Stored encrypted. Leave empty to keep the current key; a new provider or"
-        " base URL needs the key typed in again.",
+        help_text="Stored encrypted. Leave empty to keep the current key; a new provider,"
+        " base URL or owner needs the key typed in again.",
     )
 
     class Meta:
