@@ -17,12 +17,24 @@ from django.conf import settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-# Well-known NAT64 (RFC 6052): the last 32 bits are the IPv4 address a translator on
-# the way connects to. The local-use prefix (RFC 8215) is never a public server.
-NAT64 = ipaddress.ip_network("64:ff9b::/96")
-LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
-# IPv4-compatible addresses (deprecated, RFC 4291): ::a.b.c.d.
-IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: a translator on the way
+# connects to that IPv4 address, so they are exactly as public as it is. Well-known
+# NAT64 (RFC 6052), IPv4-mapped, IPv4-translated (SIIT, RFC 2765) and IPv4-compatible
+# (deprecated, RFC 4291) addresses.
+TRANSLATED = [
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("::ffff:0:0/96"),
+    ipaddress.ip_network("::ffff:0:0:0/96"),
+    ipaddress.ip_network("::/96"),
+]
+# Tunnels and local translators, never a public API server: 6to4 (RFC 3056, deprecated
+# by RFC 7526), Teredo (RFC 4380) and local-use NAT64 (RFC 8215). Refused outright, so
+# the answer does not depend on how a Python version classifies them.
+TUNNELS = [
+    ipaddress.ip_network("2002::/16"),
+    ipaddress.ip_network("2001::/32"),
+    ipaddress.ip_network("64:ff9b:1::/48"),
+]
 
 
 class UnsafeURL(ValueError):
@@ -47,27 +59,11 @@ def check_base_url(url: str) -> None:
 
 
 def is_public_address(address: IPAddress) -> bool:
-    """Whether `address` reaches the public internet, and so does any IPv4 address it
-    carries: an IPv6 address that embeds a private IPv4 one (mapped, compatible, 6to4,
-    Teredo, NAT64) leads to that private host through a translator or tunnel."""
-    if not address.is_global:
-        return False
-    if address.version == 4:
-        return True
-    if address in LOCAL_NAT64:
-        return False
-    return all(inner.is_global for inner in embedded_ipv4(address))
-
-
-def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """The IPv4 addresses an IPv6 address carries, by each scheme that embeds one."""
-    found = []
-    if address.ipv4_mapped:
-        found.append(address.ipv4_mapped)
-    if address.sixtofour:
-        found.append(address.sixtofour)
-    if address.teredo:
-        found.extend(address.teredo)  # (server, client)
-    if address in NAT64 or address in IPV4_COMPATIBLE:
-        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
-    return found
+    """Whether `address` reaches the public internet. An IPv6 address that carries an
+    IPv4 one is judged by that IPv4 address; tunnels are never public."""
+    if address.version == 6:
+        if any(address in network for network in TRANSLATED):
+            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF).is_global
+        if any(address in network for network in TUNNELS):
+            return False
+    return address.is_global
