@@ -58,6 +58,21 @@ def content_security_policy(get_response):
 DATABASE_RETRY_AFTER = 10
 
 
+# SQLSTATEs of a database that is down or going down (class 08: connection exceptions;
+# 57P01-03: shutting down, crashed, starting up; 53300: too many connections). A
+# psycopg error with no SQLSTATE is a connection the server never answered or dropped.
+OUTAGE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def is_outage(error: Exception) -> bool:
+    """Whether a database error means the server is unreachable, rather than that a
+    query failed (a statement timeout is a bug to see as a 500, not an outage)."""
+    if isinstance(error, InterfaceError):
+        return True
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(OUTAGE_SQLSTATES)
+
+
 def database_unavailable(get_response):
     """Answer 503 with a Retry-After, not a 500, to a request whose view found the
     database unreachable (restarting, failing over, out of connections).
@@ -71,6 +86,8 @@ def database_unavailable(get_response):
 
     def process_exception(request, exception):
         if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        if not is_outage(exception):
             return None
         logger.error(
             "Database unavailable for %s %s: %s",
