@@ -149,8 +149,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 # Without Redis the cache is a database table, shared by every worker and server, so
 # that allauth's rate limits count each attempt once (`createcachetable` makes it).
+# Room for every rate-limit counter of a busy day: past MAX_ENTRIES the table culls
+# keys, and a culled counter forgets its attempts (Django's default is only 300).
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "cache",
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
 }
 if REDIS_URL:
     CACHES = {
