@@ -3,10 +3,13 @@ are always served."""
 
 from __future__ import annotations
 
+import types
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from config import ratelimit
 from gallery import exports
 from tests.factories import make_artwork
 
@@ -16,8 +19,10 @@ LIMIT = 3
 
 
 @pytest.fixture(autouse=True)
-def _limit(settings, s3):  # s3: the exports are stored in the test bucket
+def _limit(settings, s3, monkeypatch):  # s3: the exports are stored in the test bucket
     settings.EXPORT_RENDER_RATE_LIMIT = LIMIT
+    # The counting clock at the start of a window, so that no window ends mid-test.
+    monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: 1_800_000_000.5))
 
 
 def export_url(artwork, fmt: str = "svg") -> str:
