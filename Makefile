@@ -1,13 +1,14 @@
 # Two commands on a fresh machine with Python 3.11+:
 #   make run   - set up .venv, migrate, add demo content if empty, serve http://127.0.0.1:8000/
 #   make test  - set up .venv with test tools, lint, run every test
+#   make fuzz  - the no-500 fuzz suite with hundreds of generated inputs per URL
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format clean
+.PHONY: run test fuzz lint format clean
 
 # Reinstall only when the requirement files change.
 $(VENV)/.run-installed: requirements.txt
@@ -31,6 +32,11 @@ test: $(VENV)/.test-installed
 	@bash scripts/system-packages.sh
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+# The deep run of tests/test_fuzz.py; `make test` runs the same tests with a few
+# fixed examples each (Hypothesis profiles: tests/hypothesis_profiles.py).
+fuzz: $(VENV)/.test-installed
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -m fuzz
 
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check .
