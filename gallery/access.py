@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from gallery.models import Artwork, ArtworkQuerySet, Collection
+from gallery.models import OPEN_BY_URL, Artwork, ArtworkQuerySet, Collection
 
 ANONYMOUS = AnonymousUser()
 
@@ -28,6 +28,17 @@ def artwork_for_anyone(public_id: str) -> Artwork:
     """The artwork anyone with its URL may open (for third parties such as oEmbed
     consumers, who never see a private artwork), or 404."""
     return artwork_for_viewer(ANONYMOUS, public_id)
+
+
+def open_to_anyone(artwork: Artwork) -> bool:
+    """Whether anyone with the URL may open `artwork`, so that third parties (embed
+    snippets, oEmbed discovery) may be offered it."""
+    return artwork.visibility in OPEN_BY_URL
+
+
+def may_link(user, artwork: Artwork) -> bool:
+    """Whether a page shown to `user` may link to `artwork` (Artwork.listed_to)."""
+    return Artwork.objects.listed_to(user).filter(pk=artwork.pk).exists()
 
 
 def collection_for_viewer(user, public_id: str) -> Collection:

@@ -187,10 +187,14 @@ class ArtworkQuerySet(models.QuerySet):
         """Everything `user` may open by its direct URL."""
         if user.is_authenticated and user.is_staff:
             return self.all()
-        shown = Q(visibility__in=[Visibility.PUBLIC, Visibility.UNLISTED])
+        shown = Q(visibility__in=OPEN_BY_URL)
         if user.is_authenticated:
             shown |= Q(owner=user)
         return self.filter(shown)
+
+
+# Whom an artwork's URL opens for: anyone who has it, unless it is private.
+OPEN_BY_URL = (Visibility.PUBLIC, Visibility.UNLISTED)
 
 
 class Artwork(models.Model):

@@ -64,6 +64,7 @@ def studio(request: HttpRequest) -> HttpResponse:
 
 
 def _render_editor(request, form: ArtworkForm, artwork: Artwork | None = None, status=200):
+    remix_source = form.remix_source or (artwork.remixed_from if artwork else None)
     context = {
         "form": form,
         "artwork": artwork,
@@ -71,7 +72,8 @@ def _render_editor(request, form: ArtworkForm, artwork: Artwork | None = None, s
         "separator": frame_rules.FRAME_SEPARATOR,
         "min_fps": frame_rules.MIN_FPS,
         "max_fps": frame_rules.MAX_FPS,
-        "remix_source": form.remix_source or (artwork.remixed_from if artwork else None),
+        "remix_source": remix_source,
+        "remix_link": remix_source is not None and access.may_link(request.user, remix_source),
     }
     return render(request, "studio/editor.html", context, status=status)
 

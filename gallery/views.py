@@ -73,13 +73,14 @@ def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
     )
     context = {
         "artwork": art,
+        "open_to_anyone": access.open_to_anyone(art),
         "liked": liked,
         "collections": collections,
         "more": more,
         "similar": similar,
         "remix_source": access.remix_source_for(request.user, art),
         "embed_snippet": (
-            oembeds.embed_snippet(request, art) if art.visibility != Visibility.PRIVATE else ""
+            oembeds.embed_snippet(request, art) if access.open_to_anyone(art) else ""
         ),
         # Remixes are listed like any list: public ones only (see DESIGN.md).
         "remixes": art.remixes.listed().only("public_id", "prompt").order_by("-created_at")[:12],

@@ -86,3 +86,20 @@ def test_collections_take_public_artworks_and_their_owners_own(artworks, owner, 
     assert list(access.collections_to_add_to(other_user, artworks["public"])) == [theirs]
     assert list(access.collections_to_add_to(other_user, artworks["unlisted"])) == []
     assert list(access.collections_to_add_to(ANONYMOUS, artworks["public"])) == []
+
+
+def test_the_editor_links_a_remix_source_only_where_the_artwork_page_would(
+    client, owner, other_user
+):
+    from django.urls import reverse
+
+    source = make_artwork(owner, prompt="the original, now unlisted")
+    remix = make_artwork(other_user, remixed_from=source)
+    source.visibility = "unlisted"
+    source.save()
+    client.force_login(other_user)
+    for url in (remix.get_absolute_url(), reverse("gallery:studio_edit", args=[remix.public_id])):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "Remix of an artwork that is not public" in page.text
+        assert source.get_absolute_url() not in page.text
