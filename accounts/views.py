@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.deletion import delete_account
 from accounts.forms import ApiKeyForm, DeleteAccountForm, PreferencesForm, ProfileForm
 from accounts.models import ApiKey, User, UserSettings
+from config.params import page_number
 from gallery.models import Artwork, Collection
 
 # Session key holding the id of a key just added, so that the next page shows it once.
@@ -124,7 +125,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     if owner.username != username:
         return redirect("accounts:profile", username=owner.username, permanent=True)
     artworks = owner.artworks.listed().as_cards().select_related("owner")
-    page = Paginator(artworks, 24).get_page(request.GET.get("page"))
+    page = Paginator(artworks, 24).get_page(page_number(request.GET.get("page")))
     collections = (
         Collection.objects.listed().filter(owner=owner).with_counts().order_by("-created_at")
     )

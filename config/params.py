@@ -63,3 +63,16 @@ def parse_int(
     if cap is not None and number > cap:
         return cap
     return number
+
+
+# Past any real page: Paginator.get_page shows the last page for it.
+MAX_PAGE = 10**9
+
+
+def page_number(value: str | None) -> int:
+    """A `?page=` value for Paginator.get_page: junk is the first page, a number past
+    the end the last (what a visitor who edits the URL expects, not an error)."""
+    try:
+        return parse_int(value, default=1, low=1, cap=MAX_PAGE)
+    except InvalidNumber:
+        return 1

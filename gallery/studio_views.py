@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import UserSettings
-from config.params import InvalidNumber, parse_int
+from config.params import InvalidNumber, page_number, parse_int
 from gallery import access, generation
 from gallery import frames as frame_rules
 from gallery.forms import PRESETS, ArtworkForm, CollectionForm, GenerateForm, ShareForm
@@ -51,7 +51,8 @@ def studio(request: HttpRequest) -> HttpResponse:
         visibility = ""
     query = request.GET.get("q", "").strip()[:200]
     artworks = artworks.search(query) if query else artworks.order_by("-created_at", "-id")
-    page = Paginator(artworks.as_cards(), STUDIO_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(artworks.as_cards(), STUDIO_PAGE_SIZE)
+    page = paginator.get_page(page_number(request.GET.get("page")))
     context = {
         "page": page,
         "query": query,
@@ -263,7 +264,7 @@ def generations(request: HttpRequest) -> HttpResponse:
         .annotate(has_result=Q(result__isnull=False))
         .order_by("-created_at", "-id")
     )
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = Paginator(rows, 50).get_page(page_number(request.GET.get("page")))
     return render(request, "studio/generations.html", {"page": page})
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from config.params import page_number
 from gallery import access, engagement, oembeds
 from gallery.models import Artwork, Collection, Like, Visibility
 
@@ -44,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     elif tab == "featured":
         artworks = artworks.filter(featured=True).order_by("-created_at", "-id")
     artworks = artworks.as_cards().select_related("owner")
-    page = Paginator(artworks, CARDS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(artworks, CARDS_PER_PAGE).get_page(page_number(request.GET.get("page")))
     context = {"page": page, "query": query, "tab": tab, "tabs": TABS}
     return render(request, "gallery/home.html", context)
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from config.params import MAX_DIGITS, MAX_LENGTH, InvalidNumber, parse_int
+from config.params import MAX_DIGITS, MAX_LENGTH, InvalidNumber, page_number, parse_int
 
 
 @pytest.mark.parametrize(
@@ -103,3 +103,20 @@ def test_results_stay_within_low_and_cap(value, low, span):
     except InvalidNumber:
         return
     assert low <= number <= cap
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, 1),
+        ("", 1),
+        ("3", 3),
+        ("0", 1),
+        ("-2", 1),
+        ("1_000", 1),
+        ("١٢", 1),
+        ("9" * 400, 10**9),
+    ],
+)
+def test_page_numbers_go_through_the_one_parser(value, expected):
+    assert page_number(value) == expected
