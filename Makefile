@@ -1,6 +1,7 @@
 # Two commands on a fresh machine with Python 3.11+:
 #   make run   - set up .venv, migrate, add demo content if empty, serve http://127.0.0.1:8000/
 #   make test  - set up .venv with test tools, lint, run every test
+#   make test-fast - the same tests but those marked slow
 #   make fuzz  - the no-500 fuzz suite with hundreds of generated inputs per URL
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +9,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test fuzz lint format clean
+.PHONY: run test test-fast fuzz lint format clean
 
 # Reinstall only when the requirement files change.
 $(VENV)/.run-installed: requirements.txt
@@ -28,10 +29,16 @@ run: $(VENV)/.run-installed
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.test-installed
+# Lint first (ruff check and format), then every test; the 25 slowest are listed so
+# that the time budget stays visible.
+test: lint
 	@bash scripts/system-packages.sh
-	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=25
+
+# The quick loop while working: no tests marked slow (extra processes and servers).
+test-fast: $(VENV)/.test-installed
+	@bash scripts/system-packages.sh
+	$(PY) -m pytest -m "not slow"
 
 # The deep run of tests/test_fuzz.py; `make test` runs the same tests with a few
 # fixed examples each (Hypothesis profiles: tests/hypothesis_profiles.py).
