@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import format_html
@@ -23,6 +25,23 @@ from gallery.models import (
 
 # Up to 500 frames and a tsvector per artwork: never loaded for a list of related rows.
 ARTWORK_HEAVY_FIELDS = ("artwork__frames", "artwork__search_vector")
+
+
+class DateSafeChangeList(ChangeList):
+    """A date-hierarchy link edited out of range (year 9999, day 2147483648) makes
+    Django's own filter code raise (ticket #37357); it is a bad lookup like any other:
+    the admin answers with its "?e=1" redirect, never a 500."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class DateHierarchyAdmin(admin.ModelAdmin):
+    def get_changelist(self, request, **kwargs):
+        return DateSafeChangeList
 
 
 def _short(text: str, length: int = 60) -> str:
@@ -63,7 +82,7 @@ def _set_visibility(modeladmin, request, queryset: QuerySet, visibility: str) ->
 
 
 @admin.register(Artwork)
-class ArtworkAdmin(admin.ModelAdmin):
+class ArtworkAdmin(DateHierarchyAdmin):
     list_display = (
         "public_id",
         "short_prompt",
@@ -271,7 +290,7 @@ class ShareAdmin(admin.ModelAdmin):
 
 
 @admin.register(Generation)
-class GenerationAdmin(admin.ModelAdmin):
+class GenerationAdmin(DateHierarchyAdmin):
     list_display = (
         "created_at",
         "user",
