@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseBadRequest
-from django.template.loader import render_to_string
-from django.utils.cache import add_never_cache_headers
+from django.http import HttpResponseBadRequest
+
+from config.responses import try_later
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +75,8 @@ def database_unavailable(get_response):
     """Answer 503 with a Retry-After, not a 500, to a request whose view found the
     database unreachable (restarting, failing over, out of connections).
 
-    The page is the site's own layout, rendered without the request: the context
-    processors read the session, the user and their settings, all in the database,
-    and would fail a second time. So it shows the signed-out header to everyone."""
+    The page is rendered without the request (config.responses.try_later): the
+    context processors read the database and would fail a second time."""
 
     def middleware(request):
         return get_response(request)
@@ -95,23 +92,18 @@ def database_unavailable(get_response):
             request.path,
             str(exception).strip(),
         )
-        page = render_to_string(
-            "try_later.html",
-            {
-                "site_name": settings.SITE_NAME,
-                "user": AnonymousUser(),
-                "heading": "The gallery is temporarily unavailable",
-                "message": (
-                    "Its database is not answering right now, usually for a few seconds"
-                    " during maintenance. Please try again in a moment."
-                ),
-                "retry_path": request.get_full_path(),
-            },
+        return try_later(
+            request,
+            status=503,
+            retry_after=DATABASE_RETRY_AFTER,
+            heading="The gallery is temporarily unavailable",
+            message=(
+                "Its database is not answering right now, usually for a few seconds"
+                " during maintenance. Please try again in a moment."
+            ),
+            retry_path=request.get_full_path(),
+            with_request=False,
         )
-        response = HttpResponse(page, status=503)
-        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
-        add_never_cache_headers(response)
-        return response
 
     middleware.process_exception = process_exception
     return middleware

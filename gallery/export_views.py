@@ -9,12 +9,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.cache import add_never_cache_headers, get_conditional_response
+from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from config import ratelimit
+from config.responses import try_later
 from gallery import access, exports
 from gallery.models import Visibility
 
@@ -105,44 +105,34 @@ def export(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
 
 
 def storage_unavailable(request: HttpRequest, back_url: str) -> HttpResponse:
-    response = render(
+    return try_later(
         request,
-        "try_later.html",
-        {
-            "heading": "Downloads are temporarily unavailable",
-            "message": (
-                "The file store is not answering, so this file cannot be made or fetched"
-                " right now. The artwork still plays on its page; please try the download"
-                " again in a minute."
-            ),
-            "retry_path": request.get_full_path(),
-            "back_url": back_url,
-            "back_label": "Back to the artwork",
-        },
         status=503,
+        retry_after=STORAGE_RETRY_AFTER,
+        heading="Downloads are temporarily unavailable",
+        message=(
+            "The file store is not answering, so this file cannot be made or fetched"
+            " right now. The artwork still plays on its page; please try the download"
+            " again in a minute."
+        ),
+        retry_path=request.get_full_path(),
+        back_url=back_url,
+        back_label="Back to the artwork",
     )
-    response["Retry-After"] = str(STORAGE_RETRY_AFTER)
-    add_never_cache_headers(response)
-    return response
 
 
 def too_many_renders(request: HttpRequest, back_url: str, wait: int) -> HttpResponse:
     minutes = max(1, math.ceil(wait / 60))
-    response = render(
+    return try_later(
         request,
-        "try_later.html",
-        {
-            "heading": "Too many new downloads",
-            "message": (
-                "This file has not been made yet, and you have asked for many new ones in"
-                f" the last few minutes. Please try again in {minutes} minute"
-                f"{'s' if minutes > 1 else ''}; downloads that are ready are always served."
-            ),
-            "back_url": back_url,
-            "back_label": "Back to the artwork",
-        },
         status=429,
+        retry_after=wait,
+        heading="Too many new downloads",
+        message=(
+            "This file has not been made yet, and you have asked for many new ones in"
+            f" the last few minutes. Please try again in {minutes} minute"
+            f"{'s' if minutes > 1 else ''}; downloads that are ready are always served."
+        ),
+        back_url=back_url,
+        back_label="Back to the artwork",
     )
-    response["Retry-After"] = str(wait)
-    add_never_cache_headers(response)
-    return response
