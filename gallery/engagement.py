@@ -123,3 +123,10 @@ def count_view(artwork: Artwork, visitor: str) -> bool:
 def count_view_of(request: HttpRequest, artwork: Artwork) -> bool:
     """Count `request` as a view of `artwork` if it is one (should_count)."""
     return should_count(request, artwork) and count_view(artwork, visitor_key(request))
+
+
+def prune_view_log() -> int:
+    """Drop view records past the counting window (they no longer change a count);
+    returns how many. Runs daily as a job (gallery/tasks.py)."""
+    deleted, _ = ArtworkView.objects.filter(counted_at__lt=timezone.now() - VIEW_WINDOW).delete()
+    return deleted

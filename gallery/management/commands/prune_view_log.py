@@ -1,19 +1,16 @@
-"""Delete view records older than the counting window; run daily (e.g. from cron)."""
+"""Delete view records older than the counting window. A worker runs this daily by
+itself (gallery/tasks.py); the command is for running it by hand."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from gallery.engagement import VIEW_WINDOW
-from gallery.models import ArtworkView
+from gallery.engagement import VIEW_WINDOW, prune_view_log
 
 
 class Command(BaseCommand):
     help = "Deletes artwork view records that no longer affect counting (over 24 hours old)."
 
     def handle(self, *args, **options) -> None:
-        deleted, _ = ArtworkView.objects.filter(
-            counted_at__lt=timezone.now() - VIEW_WINDOW
-        ).delete()
+        deleted = prune_view_log()
         self.stdout.write(f"Deleted {deleted} view record(s) older than {VIEW_WINDOW}.")

@@ -1,0 +1,52 @@
+"""Background jobs, run by `manage.py procrastinate worker` on the project's own
+PostgreSQL (no other server). Every job is idempotent: a job that a dead worker left
+half done is run again from the start (retry_stalled_jobs).
+
+Jobs are deferred after the transaction that asked for them commits (`defer_on_commit`),
+so a worker never picks up a job whose rows are not there yet, and a rolled-back
+request leaves no job behind. The periodic schedule is in one place: below.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from procrastinate.contrib.django import app
+
+from gallery import engagement
+
+logger = logging.getLogger(__name__)
+
+
+def defer_on_commit(task, **kwargs) -> None:
+    """Queue `task` with `kwargs` once the current transaction commits (at once when
+    there is none)."""
+    transaction.on_commit(lambda: task.defer(**kwargs))
+
+
+# --- Housekeeping (periodic: each has a queueing lock, so that however many workers
+# run, one copy at most waits in the queue) ----------------------------------------
+
+
+@app.periodic(cron="17 3 * * *")  # daily, at a quiet hour
+@app.task(queue="housekeeping", queueing_lock="prune_view_log")
+def prune_view_log(timestamp: int) -> int:
+    deleted = engagement.prune_view_log()
+    logger.info("Pruned %d view record(s).", deleted)
+    return deleted
+
+
+@app.periodic(cron="* * * * *")  # every minute
+@app.task(queue="housekeeping", queueing_lock="retry_stalled_jobs", pass_context=True)
+async def retry_stalled_jobs(context, timestamp: int) -> None:
+    """Run again the jobs of workers that stopped sending heartbeats (killed, or their
+    machine gone): Procrastinate notices such workers; queueing their jobs again is
+    ours to do."""
+    stalled = await context.app.job_manager.get_stalled_jobs(
+        seconds_since_heartbeat=settings.JOBS_STALLED_SECONDS
+    )
+    for job in stalled:
+        logger.warning("Job %s (%s) was stalled: running it again.", job.id, job.task_name)
+        await context.app.job_manager.retry_job(job)

@@ -1,0 +1,120 @@
+"""The job queue on the project's PostgreSQL, with real worker processes: jobs run
+exactly once, a killed worker's job runs again, housekeeping is scheduled."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from procrastinate.contrib.django import app
+from procrastinate.contrib.django.models import ProcrastinateEvent, ProcrastinateJob
+
+from gallery import tasks
+from gallery.models import ArtworkView
+from tests import jobs
+from tests.commands import database_url
+from tests.factories import make_artwork
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKER = (
+    "import sys, django; django.setup(); import tests.jobs;"
+    "from django.core.management import call_command;"
+    "call_command('procrastinate', 'worker', *sys.argv[1:])"
+)
+
+
+def worker_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    env["DATABASE_URL"] = database_url(connection.settings_dict["NAME"])
+    env.update(extra)
+    return env
+
+
+def start_worker(*args: str, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", WORKER, *args],
+        cwd=ROOT,
+        env=worker_env(**env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def run_worker(*args: str, **env: str) -> None:
+    worker = start_worker("--one-shot", *args, **env)
+    _, errors = worker.communicate(timeout=120)
+    assert worker.returncode == 0, errors
+
+
+def started_counts(job_ids: list[int]) -> list[int]:
+    return [
+        ProcrastinateEvent.objects.filter(job_id=job_id, type="started").count()
+        for job_id in job_ids
+    ]
+
+
+def test_a_deferred_job_runs_in_a_worker_process(owner):
+    old = make_artwork(owner)
+    ArtworkView.objects.create(
+        artwork=old, visitor="a:x", counted_at=timezone.now() - timedelta(days=2)
+    )
+    job_id = tasks.prune_view_log.defer(timestamp=0)
+    run_worker()
+    assert ProcrastinateJob.objects.get(id=job_id).status == "succeeded"
+    assert not ArtworkView.objects.exists()
+
+
+def test_two_workers_run_every_job_exactly_once():
+    job_ids = [jobs.pause.defer(seconds=0.02) for _ in range(40)]
+    workers = [start_worker("--one-shot", "--queues", "tests") for _ in range(2)]
+    for worker in workers:
+        _, errors = worker.communicate(timeout=120)
+        assert worker.returncode == 0, errors
+    assert set(
+        ProcrastinateJob.objects.filter(id__in=job_ids).values_list("status", flat=True)
+    ) == {"succeeded"}
+    assert started_counts(job_ids) == [1] * 40
+
+
+def test_a_killed_workers_job_is_run_again_by_another_worker():
+    fast = {"JOBS_HEARTBEAT_SECONDS": "1", "JOBS_STALLED_SECONDS": "2"}
+    job_id = jobs.pause.defer(seconds=3)
+    doomed = start_worker("--queues", "tests", **fast)
+    deadline = time.monotonic() + 60
+    while ProcrastinateJob.objects.get(id=job_id).status != "doing":
+        assert time.monotonic() < deadline, "the first worker never started the job"
+        time.sleep(0.1)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(timeout=10)
+    assert ProcrastinateJob.objects.get(id=job_id).status == "doing"  # left behind
+
+    time.sleep(3)  # past JOBS_STALLED_SECONDS without a heartbeat
+    # The every-minute housekeeping job, run now rather than at the next minute.
+    tasks.retry_stalled_jobs.defer(timestamp=int(time.time()))
+    run_worker(**fast)  # retries the stalled job, then runs it
+    run_worker("--queues", "tests", **fast)
+
+    assert ProcrastinateJob.objects.get(id=job_id).status == "succeeded"
+    assert started_counts([job_id]) == [2]
+    assert ProcrastinateEvent.objects.filter(job_id=job_id, type="succeeded").count() == 1
+
+
+def test_housekeeping_is_scheduled_once_however_many_workers():
+    schedule = {
+        task.task.name: (task.cron, task.task.queueing_lock)
+        for task in app.periodic_registry.periodic_tasks.values()
+    }
+    assert schedule["gallery.tasks.prune_view_log"] == ("17 3 * * *", "prune_view_log")
+    assert schedule["gallery.tasks.retry_stalled_jobs"] == ("* * * * *", "retry_stalled_jobs")
