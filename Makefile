@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python 3.11+:
 #   make run   - set up .venv, migrate, add demo content if empty, serve http://127.0.0.1:8000/
+#                with a job worker beside the web server (Ctrl-C stops both)
 #   make test  - set up .venv with test tools, lint, run every test
 #   make test-fast - the same tests but those marked slow
 #   make fuzz  - the no-500 fuzz suite with hundreds of generated inputs per URL
@@ -27,7 +28,7 @@ run: $(VENV)/.run-installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(PY) scripts/dev.py
 
 # Lint first (ruff check and format), then every test; the 25 slowest are listed so
 # that the time budget stays visible.

@@ -1,0 +1,84 @@
+"""`make run` (scripts/dev.py): the web server and a job worker, stopped together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.commands import run_manage
+from tests.servers import free_ports
+from tests.test_fresh_start import postgres_running_on
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_for(condition, timeout: float = 60, step: float = 0.3):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(step)
+    raise AssertionError(f"not true after {timeout} s: {condition.__doc__ or condition}")
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
+def test_make_run_serves_runs_jobs_and_stops_everything(tmp_path, stop_signal):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    data_dir = tmp_path / "data"
+    (port,) = free_ports(1)
+    env.update(DATA_DIR=str(data_dir), PORT=str(port))
+    assert run_manage("migrate", "--noinput", env=env).returncode == 0
+
+    runner = subprocess.Popen(
+        [sys.executable, "scripts/dev.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # Ctrl-C must reach it even though this test runs it in the background.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        wait_for(lambda: answers(f"http://127.0.0.1:{port}/healthz"))
+        children = psutil.Process(runner.pid).children(recursive=True)
+        # The worker beside the web server runs a job deferred now.
+        deferred = run_manage(
+            "procrastinate", "defer", "gallery.tasks.prune_view_log", '{"timestamp": 0}', env=env
+        )
+        assert deferred.returncode == 0, deferred.stderr
+        status = (
+            "from procrastinate.contrib.django.models import ProcrastinateJob as J;"
+            "print(J.objects.get(task_name='gallery.tasks.prune_view_log').status)"
+        )
+
+        def job_succeeded() -> bool:
+            done = run_manage("shell", "-v0", "-c", status, env=env)
+            return done.stdout.strip() == "succeeded"
+
+        wait_for(job_succeeded, timeout=60, step=1)
+    finally:
+        runner.send_signal(stop_signal)
+        runner.wait(timeout=60)
+    assert runner.returncode == 0
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert alive == []
+    wait_for(lambda: not postgres_running_on(data_dir), timeout=20)
