@@ -380,6 +380,8 @@ if not 0 < JOBS_HEARTBEAT_SECONDS < JOBS_STALLED_SECONDS:
     raise ImproperlyConfigured(
         "JOBS_HEARTBEAT_SECONDS must be positive and below JOBS_STALLED_SECONDS."
     )
+# /healthz/queue answers 503 when jobs have waited this long and no worker started any.
+JOBS_STUCK_SECONDS = env_int("JOBS_STUCK_SECONDS", 300)
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": JOBS_HEARTBEAT_SECONDS,
     "stalled_worker_timeout": JOBS_STALLED_SECONDS,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/queue", health.healthz_queue, name="healthz_queue"),
     path("", include("accounts.urls")),
     path("", include("gallery.urls")),
 ]

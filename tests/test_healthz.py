@@ -13,7 +13,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.storage]
 def test_healthy_site_answers_200(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "storage": "ok"}
+    answer = response.json()
+    assert (answer["database"], answer["storage"]) == ("ok", "ok")
+    assert answer["queue"]["waiting"] == 0
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -25,7 +27,8 @@ def test_unreachable_storage_answers_503_naming_storage(client, settings):
     }
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"database": "ok", "storage": "failing"}
+    answer = response.json()
+    assert (answer["database"], answer["storage"]) == ("ok", "failing")
 
 
 def test_missing_bucket_answers_503(client, settings, s3_server):
@@ -45,3 +48,44 @@ def test_missing_bucket_answers_503(client, settings, s3_server):
 
 def test_healthz_only_answers_reads(client):
     assert client.post("/healthz").status_code == 405
+
+
+# --- The job queue ----------------------------------------------------------------
+
+
+def age_waiting_jobs(seconds: int) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE procrastinate_events SET at = now() - make_interval(secs => %s)",
+            [seconds],
+        )
+
+
+def test_the_queue_is_reported_and_never_fails_healthz(client, settings):
+    from gallery import tasks
+
+    settings.JOBS_STUCK_SECONDS = 60
+    tasks.prune_view_log.defer(timestamp=0)
+    age_waiting_jobs(600)  # no worker has run it for ten minutes
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    queue = response.json()["queue"]
+    assert queue["waiting"] == 1 and queue["oldest_waiting_seconds"] >= 600
+
+
+def test_healthz_queue_is_503_when_jobs_wait_and_no_worker_takes_them(client, settings):
+    from gallery import tasks
+
+    settings.JOBS_STUCK_SECONDS = 60
+    assert client.get("/healthz/queue").status_code == 200  # nothing waits
+    tasks.prune_view_log.defer(timestamp=0)
+    response = client.get("/healthz/queue")
+    assert response.status_code == 200  # a job just deferred is not stuck
+    assert response.json()["waiting"] == 1 and response.json()["stuck"] is False
+    age_waiting_jobs(600)
+    response = client.get("/healthz/queue")
+    assert response.status_code == 503
+    assert response.json()["stuck"] is True
+    assert "no-cache" in response["Cache-Control"]
