@@ -380,6 +380,8 @@ if not 0 < JOBS_HEARTBEAT_SECONDS < JOBS_STALLED_SECONDS:
     raise ImproperlyConfigured(
         "JOBS_HEARTBEAT_SECONDS must be positive and below JOBS_STALLED_SECONDS."
     )
+# Finished jobs (done, failed) are kept this long for staff to look at, then deleted.
+JOBS_KEEP_HOURS = env_int("JOBS_KEEP_HOURS", 7 * 24)
 # /healthz/queue answers 503 when jobs have waited this long and no worker started any.
 JOBS_STUCK_SECONDS = env_int("JOBS_STUCK_SECONDS", 300)
 PROCRASTINATE_WORKER_DEFAULTS = {

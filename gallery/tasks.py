@@ -50,3 +50,16 @@ async def retry_stalled_jobs(context, timestamp: int) -> None:
     for job in stalled:
         logger.warning("Job %s (%s) was stalled: running it again.", job.id, job.task_name)
         await context.app.job_manager.retry_job(job)
+
+
+@app.periodic(cron="43 3 * * *")  # daily
+@app.task(queue="housekeeping", queueing_lock="forget_old_jobs", pass_context=True)
+async def forget_old_jobs(context, timestamp: int) -> None:
+    """Finished jobs stay a week for staff to look at (the admin), then go with their
+    events, so the queue's tables stay small."""
+    await context.app.job_manager.delete_old_jobs(
+        nb_hours=settings.JOBS_KEEP_HOURS,
+        include_failed=True,
+        include_cancelled=True,
+        include_aborted=True,
+    )

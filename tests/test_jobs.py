@@ -118,3 +118,20 @@ def test_housekeeping_is_scheduled_once_however_many_workers():
     }
     assert schedule["gallery.tasks.prune_view_log"] == ("17 3 * * *", "prune_view_log")
     assert schedule["gallery.tasks.retry_stalled_jobs"] == ("* * * * *", "retry_stalled_jobs")
+    assert schedule["gallery.tasks.forget_old_jobs"] == ("43 3 * * *", "forget_old_jobs")
+
+
+def test_finished_jobs_are_forgotten_after_the_keeping_time():
+    job_ids = [jobs.pause.defer(seconds=0) for _ in range(3)]
+    run_worker("--queues", "tests")
+    with connection.cursor() as cursor:  # two finished long ago
+        cursor.execute(
+            "UPDATE procrastinate_events SET at = now() - interval '30 days'"
+            " WHERE job_id = ANY(%s)",
+            [job_ids[:2]],
+        )
+    tasks.forget_old_jobs.defer(timestamp=0)
+    run_worker("--queues", "housekeeping")
+    assert list(ProcrastinateJob.objects.filter(id__in=job_ids).values_list("id", flat=True)) == [
+        job_ids[2]
+    ]
