@@ -9,6 +9,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from procrastinate.contrib.django import app as jobs_app
+from procrastinate.contrib.django.admin import ProcrastinateJobAdmin
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from gallery.models import (
     FEATURABLE,
@@ -347,3 +350,35 @@ class LikeAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ("user", "artwork", "created_at") if obj else ("created_at",)
+
+
+# --- Background jobs: Procrastinate's own admin, plus retrying failed jobs ------------
+
+
+admin.site.unregister(ProcrastinateJob)
+
+
+@admin.register(ProcrastinateJob)
+class JobAdmin(ProcrastinateJobAdmin):
+    """Jobs by status, queue and task (Procrastinate's pages), and a way to run failed
+    ones again once their cause is mended."""
+
+    actions = ["retry"]
+
+    def has_retry_permission(self, request) -> bool:
+        # Procrastinate's job pages are read-only; running a job again is a change.
+        return request.user.has_perm("procrastinate.change_procrastinatejob")
+
+    @admin.action(description="Run the selected failed jobs again", permissions=["retry"])
+    def retry(self, request, queryset: QuerySet) -> None:
+        failed = list(queryset.filter(status="failed").values_list("id", flat=True))
+        for job_id in failed:
+            jobs_app.job_manager.retry_job_by_id(job_id, retry_at=timezone.now())
+        self.message_user(request, f"{len(failed)} failed job(s) queued again.", messages.SUCCESS)
+        skipped = queryset.count() - len(failed)
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} job(s) skipped: only failed jobs are run again.",
+                messages.WARNING,
+            )

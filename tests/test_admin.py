@@ -109,13 +109,14 @@ def test_api_keys_show_only_their_last_four_characters(client, superuser, owner)
         assert "SECRET" not in page
 
 
-def run_action(client, model_name: str, action: str, objects) -> None:
+def run_action(client, model_name: str, action: str, objects, app: str = "gallery"):
     response = client.post(
-        reverse(f"admin:gallery_{model_name}_changelist"),
+        reverse(f"admin:{app}_{model_name}_changelist"),
         {"action": action, "_selected_action": [obj.pk for obj in objects]},
         follow=True,
     )
     assert response.status_code == 200
+    return response
 
 
 def test_feature_and_unfeature_actions(client, superuser, owner):
@@ -241,3 +242,39 @@ def test_a_stored_file_cannot_be_swapped_in_admin(client, superuser, owner):
     assert "<h1>Change file</h1>" in response.text
     assert upload.file.name in response.text  # shown, read-only
     assert 'type="file"' not in response.text
+
+
+def test_staff_can_run_failed_jobs_again_from_the_admin(client, superuser):
+    from django.db import connection
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    from gallery import tasks
+
+    failed = tasks.prune_view_log.defer(timestamp=1)
+    succeeded = tasks.retry_stalled_jobs.defer(timestamp=1)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE procrastinate_jobs SET status = 'failed' WHERE id = %s", [failed])
+        cursor.execute(
+            "UPDATE procrastinate_jobs SET status = 'succeeded' WHERE id = %s", [succeeded]
+        )
+    client.force_login(superuser)
+    url = reverse("admin:procrastinate_procrastinatejob_changelist")
+    listing = client.get(url, {"status": "failed"})
+    assert listing.status_code == 200 and "Run the selected failed jobs again" in listing.text
+    jobs = ProcrastinateJob.objects.filter(id__in=[failed, succeeded])
+    page = run_action(client, "procrastinatejob", "retry", jobs, app="procrastinate")
+    assert "1 failed job(s) queued again." in page.text
+    assert "1 job(s) skipped" in page.text
+    assert ProcrastinateJob.objects.get(id=failed).status == "todo"
+    assert ProcrastinateJob.objects.get(id=succeeded).status == "succeeded"
+
+
+def test_view_only_staff_cannot_run_jobs_again(client):
+    from django.contrib.auth.models import Permission
+
+    viewer = make_user(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_procrastinatejob"))
+    client.force_login(viewer)
+    listing = client.get(reverse("admin:procrastinate_procrastinatejob_changelist"))
+    assert listing.status_code == 200 and "Select procrastinate job to view" in listing.text
+    assert "Run the selected failed jobs again" not in listing.text
