@@ -300,16 +300,16 @@ class GenerationAdmin(DateHierarchyAdmin):
         "short_prompt",
         "provider",
         "model",
-        "success",
+        "status",
         "duration_ms",
         "cost",
     )
-    list_filter = ("success", "provider", "model", "created_at")
+    list_filter = ("status", "provider", "model", "created_at")
     search_fields = ("prompt", "user__email", "model", "error")
     autocomplete_fields = ("user",)
     list_select_related = ("user",)
     date_hierarchy = "created_at"
-    readonly_fields = ("created_at",)
+    readonly_fields = ("created_at", "started_at", "finished_at")
 
     @admin.display(description="prompt")
     def short_prompt(self, obj: Generation) -> str:

@@ -263,6 +263,20 @@ class GenerateForm(forms.Form):
                 self.add_error("frame_count", str(error))
         return cleaned
 
+    def generation_request(self) -> generation.GenerationRequest:
+        """What a valid form asks for, as the generation service takes it."""
+        data = self.cleaned_data
+        preset = PRESETS[data["preset"]]
+        return generation.GenerationRequest(
+            prompt=data["prompt"],
+            width=preset.width,
+            height=preset.height,
+            fps=preset.fps,
+            frame_count=data["frame_count"],
+            seed=data["seed"] if data["seed"] is not None else 0,
+            style=data["style"],
+        )
+
 
 class CollectionForm(forms.ModelForm):
     class Meta:

@@ -610,8 +610,26 @@ class Share(models.Model):
         return self.Status(self.status).label
 
 
+class GenerationStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class GenerationQuerySet(models.QuerySet):
+    def recent(self, limit: int = 5, days: int = 7) -> GenerationQuerySet:
+        """The newest few of the last `days`, without their frames: what the studio
+        lists so that a creator learns how their generations ended."""
+        since = timezone.now() - timedelta(days=days)
+        return self.filter(created_at__gte=since).defer("result", "request")[:limit]
+
+
 class Generation(models.Model):
-    """One attempt to generate an artwork, kept whether it worked or not."""
+    """One attempt to generate an artwork, kept whether it worked or not. It is queued
+    by the studio, run by a job (gallery/generation/jobs.py), and ends done or failed."""
+
+    Status = GenerationStatus
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -625,16 +643,28 @@ class Generation(models.Model):
     prompt = models.TextField()
     provider = models.CharField(max_length=50, blank=True)
     model = models.CharField(max_length=200)
-    success = models.BooleanField()
+    status = models.CharField(
+        max_length=10, choices=GenerationStatus.choices, default=GenerationStatus.QUEUED
+    )
+    # Safe to show the creator: never a key, never a traceback.
     error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField()
+    duration_ms = models.PositiveIntegerField(
+        default=0, help_text="How long the provider took, on the last try."
+    )
     cost = models.DecimalField(
         max_digits=12, decimal_places=6, null=True, blank=True, help_text="In US dollars."
     )
+    # What was asked (prompt, width, height, fps, frame_count, seed, style), so that a
+    # worker can run it later, and again if its first worker died.
+    request = models.JSONField(null=True, blank=True, editable=False)
     # What a successful attempt produced (frames, width, height, fps, style), so that the
     # creator can open it in the editor, now or later, without paying for it again.
     result = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = GenerationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -647,11 +677,27 @@ class Generation(models.Model):
             models.CheckConstraint(
                 condition=Q(cost__isnull=True) | Q(cost__gte=0), name="generation_cost_ok"
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=GenerationStatus.values), name="generation_status_ok"
+            ),
         ]
 
     def __str__(self) -> str:
-        outcome = "ok" if self.success else "failed"
-        return f"{self.model} {outcome} in {self.duration_ms} ms"
+        return f"{self.model} {self.status} in {self.duration_ms} ms"
+
+    # `success` is the status seen as a yes/no, kept for the log's readers; setting it
+    # (Generation(success=True)) records a finished attempt.
+    @property
+    def success(self) -> bool:
+        return self.status == GenerationStatus.DONE
+
+    @success.setter
+    def success(self, value: bool) -> None:
+        self.status = GenerationStatus.DONE if value else GenerationStatus.FAILED
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (GenerationStatus.DONE, GenerationStatus.FAILED)
 
 
 # The only kinds of file a creator may upload, with the extension their keys get.

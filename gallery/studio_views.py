@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,9 +20,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import UserSettings
 from config.params import InvalidNumber, page_number, parse_int
-from gallery import access, generation
+from gallery import access, generation, tasks
 from gallery import frames as frame_rules
 from gallery.forms import PRESETS, ArtworkForm, CollectionForm, GenerateForm, ShareForm
+from gallery.generation.jobs import run_generation_job
 from gallery.models import Artwork, CollectionItem, Generation, Share, Visibility
 from gallery.shares import create_share
 
@@ -60,6 +61,8 @@ def studio(request: HttpRequest) -> HttpResponse:
         "visibilities": Visibility.choices,
         "collections": request.user.collections.order_by("name"),
         "total": request.user.artworks.count(),
+        # So that a creator who left a progress page still learns how it ended.
+        "recent_generations": request.user.generations.recent(),
     }
     return render(request, "studio/studio.html", context)
 
@@ -103,7 +106,7 @@ def _initial_from_generation(request: HttpRequest, generation_id: str) -> dict:
     if pk is None:
         raise Http404("No such generation.")
     attempt = get_object_or_404(
-        Generation, pk=pk, user=request.user, success=True, result__isnull=False
+        Generation, pk=pk, user=request.user, status=Generation.Status.DONE, result__isnull=False
     )
     result = attempt.result
     return {
@@ -220,7 +223,8 @@ def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def generate(request: HttpRequest) -> HttpResponse:
-    """Generate frames from a prompt; the result opens in the editor, unsaved."""
+    """Queue a generation from a prompt and answer at once with its progress page; a
+    worker runs it (gallery/generation/jobs.py)."""
     providers = generation.available_providers(request.user)
     user_settings = UserSettings.for_user(request.user)
     initial = {"provider": user_settings.preferred_provider or "procedural",
@@ -230,29 +234,54 @@ def generate(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        preset = PRESETS[data["preset"]]
-        order = generation.GenerationRequest(
-            prompt=data["prompt"],
-            width=preset.width,
-            height=preset.height,
-            fps=preset.fps,
-            frame_count=data["frame_count"],
-            seed=data["seed"] if data["seed"] is not None else 0,
-            style=data["style"],
-        )
         try:
-            result = generation.generate_artwork(
-                request.user, data["provider"], data["model"], order
+            attempt = generation.queue_generation(
+                request.user, data["provider"], data["model"], form.generation_request()
             )
-        except generation.GenerationError as error:
+        except generation.RateLimited as error:
             form.add_error(None, str(error))
         else:
-            # Redirect, so that reloading the editor does not generate (and pay) again.
-            messages.info(request, "Generated. Review the frames, then save.")
-            new_url = reverse("gallery:studio_new")
-            return redirect(f"{new_url}?generation={result.generation_id}")
+            tasks.defer_on_commit(run_generation_job, generation_id=attempt.pk)
+            return redirect("gallery:studio_generation", pk=attempt.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "studio/generate.html", {"form": form}, status=status)
+
+
+def _own_generation(user, pk: int) -> Generation:
+    """One of the user's generations, without its frames; 404 for anyone else's."""
+    return get_object_or_404(Generation.objects.defer("result", "request"), pk=pk, user=user)
+
+
+def _editor_url(attempt: Generation) -> str:
+    return f"{reverse('gallery:studio_new')}?generation={attempt.pk}"
+
+
+@never_cache
+@login_required
+def generation_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where a queued generation is: the page refreshes itself (a script, or a meta
+    refresh without one) until it is done, then the result opens in the editor."""
+    attempt = _own_generation(request.user, pk)
+    if attempt.status == Generation.Status.DONE:
+        # The editor is one redirect away, so that a reload never generates again.
+        messages.info(request, "Generated. Review the frames, then save.")
+        return redirect(_editor_url(attempt))
+    return render(request, "studio/generation.html", {"generation": attempt})
+
+
+@never_cache
+@login_required
+def generation_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """The progress page's script polls this."""
+    attempt = _own_generation(request.user, pk)
+    return JsonResponse(
+        {
+            "status": attempt.status,
+            "label": attempt.get_status_display(),
+            "error": attempt.error,
+            "editor_url": _editor_url(attempt) if attempt.success else None,
+        }
+    )
 
 
 @login_required
@@ -260,7 +289,7 @@ def generations(request: HttpRequest) -> HttpResponse:
     # The results' frames stay in the database; the log only needs to know there is one.
     rows = (
         Generation.objects.filter(user=request.user)
-        .defer("result")
+        .defer("result", "request")
         .annotate(has_result=Q(result__isnull=False))
         .order_by("-created_at", "-id")
     )

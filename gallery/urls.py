@@ -47,6 +47,12 @@ studio_urls = [
     path("new/", studio_views.artwork_create, name="studio_new"),
     path("generate/", studio_views.generate, name="studio_generate"),
     path("generations/", studio_views.generations, name="studio_generations"),
+    path("generations/<int:pk>/", studio_views.generation_progress, name="studio_generation"),
+    path(
+        "generations/<int:pk>/status",
+        studio_views.generation_status,
+        name="studio_generation_status",
+    ),
     path("a/<str:public_id>/", include(studio_artwork_urls)),
     path("shares/<int:pk>/revoke/", studio_views.share_revoke, name="studio_share_revoke"),
     path("collections/", studio_views.collections, name="studio_collections"),

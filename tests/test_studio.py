@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.models import UserSettings
 from gallery.frames import FRAME_SEPARATOR
+from gallery.generation import run_generation
 from gallery.models import Artwork, Collection, CollectionItem, Generation, Like, Share
 from tests.factories import make_artwork, make_collection, make_share, make_user
 from tests.htmlforms import form_data
@@ -486,16 +487,39 @@ def test_a_second_user_sees_the_studio_empty(client, owner):
 # --- Generation through the studio ------------------------------------------------------
 
 
-def test_generate_opens_the_result_in_the_editor_unsaved(client, owner):
+def test_generate_answers_at_once_with_a_progress_page_then_opens_the_editor(client, owner):
     client.force_login(owner)
     response = client.post(
         reverse("gallery:studio_generate"),
         generate_data(prompt="snow in the mountains", frame_count=12, seed=7),
     )
-    # Redirected to the editor, so that a reload does not generate again.
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("gallery:studio_new") + "?generation=")
-    editor = client.get(response["Location"])
+    attempt = Generation.objects.get()
+    assert attempt.status == "queued" and attempt.request["frame_count"] == 12
+    progress_url = reverse("gallery:studio_generation", args=[attempt.pk])
+    assert response.status_code == 302 and response["Location"] == progress_url
+
+    page = client.get(progress_url)
+    assert page.status_code == 200
+    assert "<title>Generation queued" in page.text
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page.text
+    assert "js/generation.js" in page.text
+    status_url = reverse("gallery:studio_generation_status", args=[attempt.pk])
+    assert f'data-generation-status="{status_url}"' in page.text
+    assert client.get(status_url).json() == {
+        "status": "queued",
+        "label": "Queued",
+        "error": "",
+        "editor_url": None,
+    }
+
+    run_generation(attempt.pk)  # what the job does, here in the test's process
+
+    editor_url = reverse("gallery:studio_new") + f"?generation={attempt.pk}"
+    assert client.get(status_url).json()["editor_url"] == editor_url
+    # Done: the progress page (a reload, or the no-JavaScript refresh) opens the editor.
+    done = client.get(progress_url)
+    assert done.status_code == 302 and done["Location"] == editor_url
+    editor = client.get(editor_url)
     form = editor.context["form"]
     frames = form.initial["frames_text"].split(SEP)
     assert len(frames) == 12
@@ -504,20 +528,58 @@ def test_generate_opens_the_result_in_the_editor_unsaved(client, owner):
     assert form.initial["model"].startswith("procedural/")
     assert not Artwork.objects.exists()  # nothing saved until the creator saves
     log = client.get(reverse("gallery:studio_generations")).text
-    assert "snow in the mountains" in log and "OK" in log
+    assert "snow in the mountains" in log and "Done" in log
     assert "Open in editor" in log
     assert Generation.objects.count() == 1  # opening the editor again generates nothing
 
 
-def test_a_generation_reopens_only_for_its_owner(client, owner, other_user):
+def test_a_generation_and_its_status_open_only_for_its_owner(client, owner, other_user):
     client.force_login(owner)
-    response = client.post(
-        reverse("gallery:studio_generate"),
-        generate_data(prompt="campfire"),
-    )
+    client.post(reverse("gallery:studio_generate"), generate_data(prompt="campfire"))
+    attempt = Generation.objects.get()
+    run_generation(attempt.pk)
+    urls = [
+        reverse("gallery:studio_generation", args=[attempt.pk]),
+        reverse("gallery:studio_generation_status", args=[attempt.pk]),
+        reverse("gallery:studio_new") + f"?generation={attempt.pk}",
+    ]
+    assert [client.get(url).status_code for url in urls] == [302, 200, 200]
     client.force_login(other_user)
-    assert client.get(response["Location"]).status_code == 404
+    assert [client.get(url).status_code for url in urls] == [404, 404, 404]
     assert client.get(reverse("gallery:studio_new") + "?generation=abc").status_code == 404
+    client.logout()
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/")
+
+
+def test_a_failed_generation_shows_why_on_its_page_and_in_the_studio(client, owner, settings):
+    settings.AI_SERVER_KEYS = {}
+    client.force_login(owner)
+    client.post(reverse("gallery:studio_generate"), generate_data(prompt="a starry sky"))
+    attempt = Generation.objects.get()
+    # The creator's key is gone by the time a worker runs it: a failure to show.
+    Generation.objects.filter(pk=attempt.pk).update(provider="openai", model="gpt-4o-mini")
+    run_generation(attempt.pk)
+    message = "No API key for OpenAI: add one in Settings → API keys."
+    page = client.get(reverse("gallery:studio_generation", args=[attempt.pk]))
+    assert page.status_code == 200
+    assert "<h1>Generation failed</h1>" in page.text and message in page.text
+    assert "http-equiv" not in page.text and "generation.js" not in page.text  # finished
+    studio = client.get(reverse("gallery:studio"))
+    assert studio.status_code == 200 and "Recent generations" in studio.text
+    assert message in studio.text
+    assert reverse("gallery:studio_generation", args=[attempt.pk]) in studio.text
+
+
+def test_the_studio_links_a_finished_generation_to_the_editor(client, owner):
+    client.force_login(owner)
+    client.post(reverse("gallery:studio_generate"), generate_data(prompt="a lighthouse"))
+    attempt = Generation.objects.get()
+    run_generation(attempt.pk)
+    studio = client.get(reverse("gallery:studio"))
+    assert "Recent generations" in studio.text
+    assert reverse("gallery:studio_new") + f"?generation={attempt.pk}" in studio.text
 
 
 def test_generation_errors_are_form_errors(client, owner):

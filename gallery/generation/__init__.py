@@ -1,8 +1,12 @@
 """Generating an artwork from a prompt: the providers behind the studio.
 
-- `service`: the entry point, `generate_artwork(user, provider, model, request)`, which
-  applies the rate limit, checks the request, runs a provider and logs the attempt; and
-  `available_providers(user)`, what a creator can pick from.
+- `service`: `queue_generation(user, provider, model, request)`, which applies the rate
+  limit and logs the attempt as queued; `run_generation(id)`, which runs it and records
+  how it ended; `generate_artwork(...)`, both at once; and `available_providers(user)`,
+  what a creator can pick from.
+- `jobs`: the background job that runs a queued generation, with retries and backoff
+  (imported by `gallery.tasks`, not from here, so that importing generation does not
+  need the job queue).
 - `procedural`: the offline provider, drawing with `gallery.generators`.
 - `chat`: every remote provider, through the OpenAI chat-completions protocol.
 - `parsing`: frames read leniently from a model's answer, then forced into the
@@ -25,6 +29,7 @@ from gallery.generation.base import (
     GenerationRequest,
     GenerationResult,
     RateLimited,
+    TemporaryGenerationError,
 )
 from gallery.generation.chat import ChatCompletionsProvider
 from gallery.generation.parsing import normalise_frames, parse_frames
@@ -43,6 +48,8 @@ from gallery.generation.service import (
     generate_artwork,
     max_frames_for,
     provider_for,
+    queue_generation,
+    run_generation,
 )
 
 __all__ = [
@@ -65,6 +72,7 @@ __all__ = [
     "GenerationResult",
     "ProceduralProvider",
     "RateLimited",
+    "TemporaryGenerationError",
     "available_providers",
     "banner_text",
     "check_frame_count",
@@ -73,4 +81,6 @@ __all__ = [
     "normalise_frames",
     "parse_frames",
     "provider_for",
+    "queue_generation",
+    "run_generation",
 ]

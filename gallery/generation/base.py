@@ -13,7 +13,7 @@ PROVIDER_RATE_LIMITED = "The provider is rate limiting requests; try again in a 
 UNREACHABLE = "Could not reach the provider."
 TOO_SLOW = "The provider took too long to answer."
 UNEXPECTED = "Something went wrong while generating; please try again."
-# What a row says until the attempt finishes: if the process dies mid-request, it stays.
+# What a row says when it failed without finishing its work.
 UNFINISHED = "The generation did not finish."
 
 
@@ -40,6 +40,11 @@ class GenerationResult:
 class GenerationError(Exception):
     """A failed generation. Its str() is safe to show the creator: never a key, never a
     traceback."""
+
+
+class TemporaryGenerationError(GenerationError):
+    """A failure that may pass: the provider was busy (429), broken for a moment (5xx),
+    slow or unreachable. The job tries again later; the last try's message stays."""
 
 
 class RateLimited(GenerationError):

@@ -21,6 +21,7 @@ from gallery.generation.base import (
     GenerationError,
     GenerationRequest,
     GenerationResult,
+    TemporaryGenerationError,
 )
 from gallery.generation.parsing import find_json, normalise_frames, parse_frames
 
@@ -114,11 +115,11 @@ class ChatCompletionsProvider:
                 _check_status(response.status_code)
                 raw = _read_limited(response)
         except requests.Timeout as error:
-            raise GenerationError(TOO_SLOW) from error
+            raise TemporaryGenerationError(TOO_SLOW) from error
         except requests.ConnectionError as error:
             # requests reports a read timeout in the middle of the body this way.
             cause = error.args[0] if error.args else None
-            raise GenerationError(
+            raise TemporaryGenerationError(
                 TOO_SLOW if isinstance(cause, ReadTimeoutError) else UNREACHABLE
             ) from error
         except requests.RequestException as error:
@@ -127,13 +128,16 @@ class ChatCompletionsProvider:
 
 
 def _check_status(status: int) -> None:
+    """Raise unless `status` is a success: TemporaryGenerationError where trying again
+    later may work (429, 5xx), GenerationError where it will not."""
     if 200 <= status < 300:
         return
     if status in (401, 403):
         raise GenerationError(KEY_REFUSED)
     if status == 429:
-        raise GenerationError(PROVIDER_RATE_LIMITED)
-    raise GenerationError(f"The provider answered with an error (HTTP {status}).")
+        raise TemporaryGenerationError(PROVIDER_RATE_LIMITED)
+    message = f"The provider answered with an error (HTTP {status})."
+    raise TemporaryGenerationError(message) if status >= 500 else GenerationError(message)
 
 
 def _read_limited(response: requests.Response) -> bytes:

@@ -1,9 +1,10 @@
 """The entry point of generation, and the rules around it.
 
-`generate_artwork(user, provider, model, request)` applies the per-user rate limit,
-checks the request, picks a provider, runs it and logs the attempt as exactly one
-`Generation` row, whether it worked or not. `available_providers(user)` lists what a
-creator can pick from.
+A generation is logged as exactly one `Generation` row, whether it works or not:
+`queue_generation(user, provider, model, request)` applies the per-user rate limit and
+logs it as queued; `run_generation(id)` (the job in `jobs.py`) checks the request, picks
+a provider, runs it and records done or failed. `generate_artwork(...)` does both at
+once, in-process. `available_providers(user)` lists what a creator can pick from.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from gallery.generation.base import (
     GenerationRequest,
     GenerationResult,
     RateLimited,
+    TemporaryGenerationError,
 )
 from gallery.generation.chat import ChatCompletionsProvider
 from gallery.generation.procedural import PROCEDURAL, PROCEDURAL_LABEL, ProceduralProvider
@@ -160,8 +162,8 @@ def _minutes(seconds: float) -> str:
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
-def _reserve_attempt(user, provider: str, model: str, prompt: str) -> Generation:
-    """Check the rate limit and log the attempt as unfinished, in one transaction.
+def _reserve_attempt(user, provider: str, model: str, request: GenerationRequest) -> Generation:
+    """Check the rate limit and log the attempt as queued, in one transaction.
 
     The user's row is locked while counting, and the new row is what the next request
     counts, so parallel requests (on any app server) cannot slip past the limit together.
@@ -184,40 +186,98 @@ def _reserve_attempt(user, provider: str, model: str, prompt: str) -> Generation
                 )
         return Generation.objects.create(
             user=user if signed_in else None,
-            prompt=prompt,
+            prompt=request.prompt,
             provider=provider[:50],
             model=(model.strip() or provider)[:200],
-            success=False,
-            error=UNFINISHED,
-            duration_ms=0,
+            status=Generation.Status.QUEUED,
+            request=dataclasses.asdict(request),
         )
+
+
+def queue_generation(user, provider: str, model: str, request: GenerationRequest) -> Generation:
+    """Log a generation as queued, for `run_generation` to run (in a job).
+
+    Raises RateLimited, logging nothing, when the user is over the hourly limit: the
+    limit counts requests, whether they end done or failed.
+    """
+    return _reserve_attempt(user, provider, model, request)
+
+
+def _request_of(attempt: Generation) -> GenerationRequest:
+    try:
+        return GenerationRequest(**attempt.request)
+    except TypeError as error:
+        raise GenerationError(UNFINISHED) from error
+
+
+def run_generation(generation_id: int, *, may_retry: bool = False) -> Generation | None:
+    """Run one queued generation and record how it ended. Safe to run twice: a finished
+    row is left alone, a running one (its worker died) is run again.
+
+    With `may_retry`, a temporary failure (TemporaryGenerationError) puts the row back
+    in the queue and is raised, for the job to try again later; otherwise every failure
+    ends the row failed, with a message safe to show. Returns the row (None if it is
+    gone with its account).
+    """
+    with transaction.atomic():
+        attempt = Generation.objects.select_for_update().filter(pk=generation_id).first()
+        if attempt is None or attempt.is_finished:
+            return attempt
+        attempt.status = Generation.Status.RUNNING
+        attempt.started_at = attempt.started_at or timezone.now()
+        attempt.save(update_fields=["status", "started_at"])
+    started = time.monotonic()
+    try:
+        request = _request_of(attempt)
+        _check_request(attempt.provider, request)
+        result = provider_for(attempt.user, attempt.provider, attempt.model).generate(request)
+    except TemporaryGenerationError as error:
+        if not may_retry:
+            _finish(attempt, started, error=str(error))
+            return attempt
+        attempt.status = Generation.Status.QUEUED
+        attempt.error = str(error)  # shown while it waits for the next try
+        attempt.duration_ms = _elapsed_ms(started)
+        attempt.save(update_fields=["status", "error", "duration_ms"])
+        logger.info("Generation %s will be tried again: %s", attempt.pk, error)
+        raise
+    except GenerationError as error:
+        _finish(attempt, started, error=str(error))
+        logger.warning("Generation %s with %s failed: %s", attempt.pk, attempt.provider, error)
+    except Exception:
+        _finish(attempt, started, error=UNEXPECTED)
+        logger.exception("Generation %s with %s failed unexpectedly", attempt.pk, attempt.provider)
+    else:
+        _finish(attempt, started, result=result, request=request)
+    return attempt
 
 
 def generate_artwork(
     user, provider: str, model: str, request: GenerationRequest
 ) -> GenerationResult:
-    """Generate frames for `request` with `provider` and `model`.
+    """Generate frames for `request` with `provider` and `model`, here and now: the
+    studio's job path (queue, then run) in one call, without retries.
 
     Raises RateLimited (logging nothing) when the user is over the hourly limit, and
     GenerationError for every other failure. Every other attempt is logged as exactly
     one Generation row. Call it outside a transaction: the row must stay even when the
     caller's work fails, and a provider can take a minute.
     """
-    attempt = _reserve_attempt(user, provider, model, request.prompt)
-    started = time.monotonic()
-    try:
-        _check_request(provider, request)
-        result = provider_for(user, provider, model).generate(request)
-    except GenerationError as error:
-        _finish(attempt, started, error=str(error))
-        logger.warning("Generation %s with %s failed: %s", attempt.pk, provider, error)
-        raise
-    except Exception as error:
-        _finish(attempt, started, error=UNEXPECTED)
-        logger.exception("Generation %s with %s failed unexpectedly", attempt.pk, provider)
-        raise GenerationError(UNEXPECTED) from error
-    _finish(attempt, started, result=result, request=request)
-    return dataclasses.replace(result, generation_id=attempt.pk)
+    attempt = run_generation(queue_generation(user, provider, model, request).pk)
+    if attempt.status != Generation.Status.DONE:
+        raise GenerationError(attempt.error or UNEXPECTED)
+    result = attempt.result
+    return GenerationResult(
+        frames=result["frames"],
+        provider=attempt.provider,
+        model=attempt.model,
+        cost=attempt.cost,
+        generation_id=attempt.pk,
+    )
+
+
+def _elapsed_ms(started: float) -> int:
+    return max(0, round((time.monotonic() - started) * 1000))
 
 
 def _finish(
@@ -228,9 +288,10 @@ def _finish(
     request: GenerationRequest | None = None,
     error: str = "",
 ) -> None:
-    attempt.duration_ms = max(0, round((time.monotonic() - started) * 1000))
-    attempt.success = result is not None
+    attempt.duration_ms = _elapsed_ms(started)
+    attempt.status = Generation.Status.DONE if result is not None else Generation.Status.FAILED
     attempt.error = error
+    attempt.finished_at = timezone.now()
     if result is not None:
         attempt.model = result.model[:200]
         attempt.cost = result.cost
@@ -242,4 +303,14 @@ def _finish(
                 "fps": request.fps,
                 "style": request.style,
             }
-    attempt.save(update_fields=["duration_ms", "success", "error", "model", "cost", "result"])
+    attempt.save(
+        update_fields=[
+            "duration_ms",
+            "status",
+            "error",
+            "finished_at",
+            "model",
+            "cost",
+            "result",
+        ]
+    )

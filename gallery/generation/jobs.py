@@ -1,0 +1,54 @@
+"""The background job that runs a queued generation (see `service.run_generation`).
+
+A provider's temporary failure (429, 5xx, a timeout, no connection) is tried again
+later, waiting longer each time; any other failure, or the last try, ends the
+generation failed with a message for the creator. The job is idempotent: a finished
+generation is left alone, so running it twice costs nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from procrastinate import BaseRetryStrategy, RetryDecision
+from procrastinate.contrib.django import app
+
+from gallery.generation.base import TemporaryGenerationError
+from gallery.generation.service import run_generation
+
+if TYPE_CHECKING:
+    from procrastinate import JobContext
+    from procrastinate.jobs import Job
+
+# Tries after the first one, and the wait before the first of them (doubled each time):
+# 10 s, 20 s, 40 s. Settings of the same names override them (tests make them short).
+RETRIES = 3
+RETRY_WAIT_SECONDS = 10.0
+
+
+def _retries() -> int:
+    return getattr(settings, "GENERATION_RETRIES", RETRIES)
+
+
+def _retry_wait(attempts: int) -> float:
+    return getattr(settings, "GENERATION_RETRY_WAIT_SECONDS", RETRY_WAIT_SECONDS) * 2**attempts
+
+
+class TemporaryFailureRetry(BaseRetryStrategy):
+    """Exponential backoff, only for TemporaryGenerationError. Read at each failure, not
+    at import, so that settings decide."""
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if not isinstance(exception, TemporaryGenerationError) or job.attempts >= _retries():
+            return None
+        return RetryDecision(retry_in={"seconds": _retry_wait(job.attempts)})
+
+
+@app.task(queue="generation", pass_context=True, retry=TemporaryFailureRetry())
+def run_generation_job(context: JobContext, generation_id: int) -> str | None:
+    """Run generation `generation_id`; returns its status (None if it is gone)."""
+    # job.attempts counts the tries before this one.
+    may_retry = context.job.attempts < _retries()
+    attempt = run_generation(generation_id, may_retry=may_retry)
+    return attempt.status if attempt is not None else None
