@@ -5,18 +5,19 @@ from __future__ import annotations
 import logging
 import math
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from config import ratelimit
 from config.responses import try_later
 from gallery import access, exports
-from gallery.models import Visibility
+from gallery.exports import jobs as export_jobs
+from gallery.models import Artwork, Visibility
 
 # Anyone with the URL may see public and unlisted exports, so shared caches may keep
 # them a day (links that must follow edits carry the version: exports.export_url). A
@@ -27,12 +28,14 @@ PRIVATE_CACHE_CONTROL = "private, max-age=0, must-revalidate"
 UNVERSIONED_CACHE_CONTROL = "public, max-age=300"
 # An SVG opened on its own is a document of this site: allow its inline style only.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
-# What S3 (boto) or a file system storage raise when the store cannot be reached.
-STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
+STORAGE_ERRORS = exports.STORAGE_ERRORS
 # Seconds a client is asked to wait when the file store is failing.
 STORAGE_RETRY_AFTER = 30
 # settings.EXPORT_RENDER_RATE_LIMIT counts new renders per client in this many seconds.
 EXPORT_RENDER_WINDOW = 10 * 60
+# Seconds before the "being prepared" page (or an <img>) asks again for an export that
+# a job is drawing: a big GIF takes one to three seconds once a worker has it.
+PENDING_RETRY_AFTER = 5
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +68,12 @@ def export(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
             # (a big GIF, twice per edit with the themes), so those are rate limited.
             name = exports.stored_export(art, fmt, theme)
             if name is None:
+                # Too big to draw here: a job draws it; asking again while it waits
+                # or runs costs nothing more.
+                in_background = export_jobs.renders_in_background(art, fmt)
+                if in_background and export_jobs.render_queued(art, fmt, theme):
+                    return render_pending(request, art, fmt, theme)
+                # A queued render is CPU all the same: both count.
                 wait = ratelimit.hit(
                     "export-render",
                     ratelimit.client(request),
@@ -73,6 +82,9 @@ def export(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
                 )
                 if wait is not None:
                     return too_many_renders(request, art.get_absolute_url(), wait)
+                if in_background:
+                    export_jobs.defer_render(art, fmt, theme)
+                    return render_pending(request, art, fmt, theme)
                 name, _, _ = exports.cached_export(art, fmt, theme)
             # Opened here, so that a failing store is a 503 rather than a broken download.
             response = FileResponse(
@@ -101,6 +113,31 @@ def export(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
     )
     if fmt == "svg":
         response["Content-Security-Policy"] = SVG_POLICY
+    return response
+
+
+def render_pending(request: HttpRequest, art: Artwork, fmt: str, theme: str) -> HttpResponse:
+    """202 while a job draws the export. A browser opening the link gets a page that
+    refreshes itself until the file is there; anything else (an <img>, og:image
+    crawlers) asks for images, so it gets a stand-in poster: the first frame drawn
+    small. Neither is stored anywhere, so the real file is fetched next time."""
+    if "text/html" in request.headers.get("Accept", ""):
+        response = render(
+            request,
+            "gallery/export_pending.html",
+            {
+                "artwork": art,
+                "fmt": fmt.upper(),
+                "refresh_seconds": PENDING_RETRY_AFTER,
+                "retry_path": request.get_full_path(),
+            },
+            status=202,
+        )
+    else:
+        poster = exports.render_placeholder_png(art.frames, art.width, art.height, theme)
+        response = HttpResponse(poster, status=202, content_type=exports.CONTENT_TYPES["png"])
+    response["Retry-After"] = str(PENDING_RETRY_AFTER)
+    add_never_cache_headers(response)
     return response
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from procrastinate.contrib.django import app
 
 from gallery import engagement
+from gallery.exports.jobs import render_export  # noqa: F401 (registers the task)
 from gallery.generation.jobs import run_generation_job  # noqa: F401 (registers the task)
 
 logger = logging.getLogger(__name__)

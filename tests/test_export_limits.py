@@ -84,3 +84,19 @@ def test_an_ipv6_client_is_counted_by_its_64_network(owner):
     assert (
         Client(REMOTE_ADDR="2001:db8:aa:cc::1").get(export_url(artworks[LIMIT])).status_code == 200
     )
+
+
+def test_a_render_queued_for_a_job_counts_and_asking_again_meanwhile_does_not(
+    owner, django_capture_on_commit_callbacks
+):
+    visitor = Client(REMOTE_ADDR="203.0.113.40", HTTP_ACCEPT="text/html")
+    frames = ["\n".join(f"{index} {'#' * row}" for row in range(63)) for index in range(100)]
+    big = make_artwork(owner, frames=frames, width=80, height=63)
+    small = [make_artwork(owner) for _ in range(LIMIT)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert visitor.get(export_url(big, "gif")).status_code == 202  # queued: counts
+    for _ in range(3):  # the page refreshing itself while the job waits
+        assert visitor.get(export_url(big, "gif")).status_code == 202
+    for artwork in small[: LIMIT - 1]:
+        assert visitor.get(export_url(artwork)).status_code == 200
+    assert visitor.get(export_url(small[LIMIT - 1])).status_code == 429

@@ -7,6 +7,8 @@ The render_* functions are pure: frames and numbers in, bytes or text out.
 - `text`: the frames as text, and JSON.
 - `storage`: export names, versions, ETags and URLs, and the stored-export cache.
 - `themes`: the colours an export can be drawn in.
+- `jobs`: exports too big to draw in a request, drawn by a background job (imported
+  on its own, `from gallery.exports import jobs`, as it registers a Procrastinate task).
 
 Callers import the public names from here, not from the modules.
 """
@@ -18,6 +20,7 @@ from gallery.exports.raster import (
     gif_font_size,
     grid,
     render_gif,
+    render_placeholder_png,
     render_png,
     write_gif,
 )
@@ -25,6 +28,7 @@ from gallery.exports.storage import (
     CONTENT_TYPES,
     FORMATS,
     RENDERER_VERSION,
+    STORAGE_ERRORS,
     STORED_FORMATS,
     cached_export,
     delete_exports,
@@ -44,6 +48,7 @@ __all__ = [
     "DEFAULT_THEME",
     "FORMATS",
     "RENDERER_VERSION",
+    "STORAGE_ERRORS",
     "STORED_FORMATS",
     "THEMES",
     "ExportTooLarge",
@@ -61,6 +66,7 @@ __all__ = [
     "grid",
     "render_gif",
     "render_json",
+    "render_placeholder_png",
     "render_png",
     "render_svg",
     "render_txt",

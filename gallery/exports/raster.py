@@ -39,6 +39,18 @@ LEVELS = 16
 # past the character bound the GIF is refused (the other formats still work).
 GIF_MAX_PIXELS = 150_000_000  # summed over all frames, one byte each
 GIF_MAX_CELLS = 3_000_000  # frames x width x height
+# Above this many characters (frames x width x height) a GIF is drawn by a job, not in
+# the request (gallery/exports/jobs.py). Measured on the 2-core machine with
+# scripts/bench_exports.py --scaling (docs/benchmarks.md): a GIF takes about 1.3 µs a
+# character for animated scenes and 1.7 µs for the worst case (no line ever repeats):
+# 192,000 characters 0.30-0.35 s, 480,000 0.63-0.84 s, 768,000 0.96-1.28 s; past
+# GIF_MAX_PIXELS the smaller font keeps the largest near 1.0 s on an idle machine and
+# 2-3 s on a busy one. So a request never draws a GIF for more than ~0.8 s. The PNG
+# (one frame: at most 0.22 s at 300x150) and the SVG (0.17 s for 500 frames of
+# 300x150) always stay in the request.
+GIF_SYNC_MAX_CELLS = 500_000
+# The stand-in poster shown while a big GIF is being drawn: the first frame this small.
+PLACEHOLDER_FONT_SIZE = 5
 
 # GIF delays are in hundredths of a second, and browsers play delays under 2 as 10.
 GIF_MIN_DELAY_CS = 2
@@ -268,6 +280,17 @@ def render_gif(
 def render_png(frames: Sequence[str], width: int, height: int, theme: str = DEFAULT_THEME) -> bytes:
     """The first frame as a poster (og:image), always at the full 15px size."""
     painter = _Painter(width, height, grid(FONT_SIZE))
+    buffer = io.BytesIO()
+    _in_colour(painter.coverage(frames[0] if frames else ""), theme).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def render_placeholder_png(
+    frames: Sequence[str], width: int, height: int, theme: str = DEFAULT_THEME
+) -> bytes:
+    """The first frame drawn small: what an <img> shows while the real export is being
+    drawn by a job (a few milliseconds even at 300x150)."""
+    painter = _Painter(width, height, grid(PLACEHOLDER_FONT_SIZE))
     buffer = io.BytesIO()
     _in_colour(painter.coverage(frames[0] if frames else ""), theme).save(buffer, "PNG")
     return buffer.getvalue()

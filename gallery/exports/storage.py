@@ -13,6 +13,7 @@ import hashlib
 import tempfile
 from typing import IO
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
 from django.db import connection, transaction
@@ -40,6 +41,8 @@ FORMATS = frozenset(CONTENT_TYPES)
 STORED_FORMATS = frozenset({"gif", "png", "svg"})
 
 EXPORTS_PREFIX = "exports"
+# What S3 (boto) or a file system storage raise when the store cannot be reached.
+STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
 
 
 # --- Versions, names and URLs -------------------------------------------------------
