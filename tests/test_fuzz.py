@@ -95,6 +95,8 @@ GET_PARAMS = {
     "gallery:studio_new": ["generation"],
     "gallery:studio_generate": [],
     "gallery:studio_generations": ["page"],
+    "gallery:studio_generation": [],
+    "gallery:studio_generation_status": [],
     "gallery:studio_edit": [],
     "gallery:studio_delete": [],
     "gallery:studio_visibility": [],
@@ -167,6 +169,8 @@ class World:
             return [share.pk for share in self.shares]
         if (route, argument) == ("accounts:api_key_delete", "pk"):
             return [api_key.pk for api_key in self.api_keys]
+        if route in ("gallery:studio_generation", "gallery:studio_generation_status"):
+            return [generation.pk for generation in self.generations]
         by_name = {
             "code": [share.code for share in self.shares],
             "item_id": [item.pk for item in self.items],
