@@ -120,8 +120,6 @@ def test_a_big_gif_answers_202_first_then_is_served_from_the_cache_after_the_wor
     assert render_jobs(big) == ["todo"]  # one job however often it is asked for
 
     run_worker(
-        "--queues",
-        "exports",
         AWS_STORAGE_BUCKET_NAME=s3_server.bucket,
         AWS_S3_ENDPOINT_URL=s3_server.endpoint_url,
         AWS_S3_REGION_NAME=s3_server.region,
