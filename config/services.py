@@ -46,8 +46,17 @@ def s3_storage(
 
 
 def email_settings_from_url(url: str) -> dict[str, Any]:
-    """EMAIL_* settings from smtp://user:pass@host:port or smtps://... ."""
+    """EMAIL_* settings from smtp://user:pass@host:port or smtps://..., or
+    file:///absolute/folder (each message written to a file there: for tests and
+    staging)."""
     parts = urlsplit(url)
+    if parts.scheme == "file":
+        if parts.netloc or not parts.path.startswith("/"):
+            raise ImproperlyConfigured("EMAIL_URL must look like file:///absolute/folder.")
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": unquote(parts.path),
+        }
     if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
         raise ImproperlyConfigured("EMAIL_URL must look like smtp://user:password@host:587.")
     implicit_tls = parts.scheme == "smtps"

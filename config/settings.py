@@ -282,7 +282,8 @@ if EXPORT_RENDER_RATE_LIMIT < 0:
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 
 # --- Email ----------------------------------------------------------------------
-# EMAIL_URL: smtp://user:password@host:587 (STARTTLS) or smtps://... (implicit TLS).
+# EMAIL_URL: smtp://user:password@host:587 (STARTTLS) or smtps://... (implicit TLS),
+# or file:///absolute/folder (one file per message). Mail is sent by a job (accounts/tasks.py).
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "asciigallery <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_URL = env_str("EMAIL_URL")

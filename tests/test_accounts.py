@@ -10,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
+from tests.emails import emails_sent_by_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def signed_in_user_id(client):
     return client.session.get(SESSION_KEY)
 
 
-def test_signup_verify_login_logout(csrf_client, settings):
+def test_signup_verify_login_logout(csrf_client, settings, django_capture_on_commit_callbacks):
     settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
     client = csrf_client
 
@@ -35,16 +36,17 @@ def test_signup_verify_login_logout(csrf_client, settings):
     refused = client.post(reverse("account_signup"), {"email": "ada@example.com"})
     assert refused.status_code == 403
 
-    response = csrf_post(
-        client,
-        reverse("account_signup"),
-        {
-            "email": "ada@example.com",
-            "username": "ada",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-        },
-    )
+    with emails_sent_by_jobs(django_capture_on_commit_callbacks):
+        response = csrf_post(
+            client,
+            reverse("account_signup"),
+            {
+                "email": "ada@example.com",
+                "username": "ada",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
+        )
     assert response.status_code == 302
     user = User.objects.get(email="ada@example.com")
     assert signed_in_user_id(client) is None, "no session before the email is confirmed"
@@ -88,8 +90,9 @@ def test_wrong_password_is_a_form_error(client, owner):
     assert signed_in_user_id(client) is None
 
 
-def test_login_by_emailed_code(client, owner):
-    response = client.post(reverse("account_request_login_code"), {"email": owner.email})
+def test_login_by_emailed_code(client, owner, django_capture_on_commit_callbacks):
+    with emails_sent_by_jobs(django_capture_on_commit_callbacks):
+        response = client.post(reverse("account_request_login_code"), {"email": owner.email})
     assert response.status_code == 302
     code = re.search(
         r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", mail.outbox[-1].body, re.MULTILINE
@@ -99,8 +102,9 @@ def test_login_by_emailed_code(client, owner):
     assert str(signed_in_user_id(client)) == str(owner.pk)
 
 
-def test_password_reset_sends_a_link(client, owner):
-    client.post(reverse("account_reset_password"), {"email": owner.email})
+def test_password_reset_sends_a_link(client, owner, django_capture_on_commit_callbacks):
+    with emails_sent_by_jobs(django_capture_on_commit_callbacks):
+        client.post(reverse("account_reset_password"), {"email": owner.email})
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
 
