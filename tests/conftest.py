@@ -161,3 +161,25 @@ def browser_context(browser, live_server):
 @pytest.fixture
 def page(browser_context):
     return browser_context().new_page()
+
+
+# --- The job queue --------------------------------------------------------------------
+
+
+@pytest.fixture
+def empty_job_queue(transactional_db):
+    """No job left by an earlier test: a worker started by a test also queues the
+    periodic housekeeping jobs, which stay queued when it runs other queues only, and
+    their queueing locks would refuse the same job deferred by the next test."""
+    from django.db import connection
+
+    def empty() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE procrastinate_jobs, procrastinate_events,"
+                " procrastinate_periodic_defers, procrastinate_workers CASCADE"
+            )
+
+    empty()
+    yield
+    empty()

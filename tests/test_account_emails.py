@@ -31,6 +31,7 @@ def email_jobs(to: str) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("empty_job_queue")
 def test_a_signup_queues_its_email_and_a_worker_process_sends_it(client, settings, tmp_path):
     settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
     response = client.post(
@@ -86,6 +87,7 @@ def test_the_job_sends_the_rendered_parts(settings):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("empty_job_queue")
 def test_an_unreachable_mail_server_is_tried_again_later(client, owner):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))

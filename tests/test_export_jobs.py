@@ -112,6 +112,7 @@ def test_the_render_job_does_nothing_when_the_export_is_stored(s3, big):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("empty_job_queue")
 def test_a_big_gif_answers_202_first_then_is_served_from_the_cache_after_the_worker_ran(
     client, s3_server, big
 ):

@@ -23,7 +23,11 @@ from gallery.models import Generation
 from tests.commands import database_url
 from tests.test_generation import PLAN, ChatServer, Reply, completion
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("empty_job_queue"),
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 # A worker for the generation queue whose retries wait a fraction of a second (the
