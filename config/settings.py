@@ -385,6 +385,14 @@ if not 0 < JOBS_HEARTBEAT_SECONDS < JOBS_STALLED_SECONDS:
 JOBS_KEEP_HOURS = env_int("JOBS_KEEP_HOURS", 7 * 24)
 # /healthz/queue answers 503 when jobs have waited this long and no worker started any.
 JOBS_STUCK_SECONDS = env_int("JOBS_STUCK_SECONDS", 300)
+# A provider's temporary failure (429, 5xx, a timeout) is tried again this many times,
+# after this many seconds, doubled each time (10, 20, 40 s by default).
+GENERATION_RETRIES = env_int("GENERATION_RETRIES", 3)
+GENERATION_RETRY_WAIT_SECONDS = env_int("GENERATION_RETRY_WAIT_SECONDS", 10)
+if GENERATION_RETRIES < 0 or GENERATION_RETRY_WAIT_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "GENERATION_RETRIES must be 0 or more, GENERATION_RETRY_WAIT_SECONDS 1 or more."
+    )
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": JOBS_HEARTBEAT_SECONDS,
     "stalled_worker_timeout": JOBS_STALLED_SECONDS,

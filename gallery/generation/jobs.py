@@ -21,18 +21,14 @@ if TYPE_CHECKING:
     from procrastinate import JobContext
     from procrastinate.jobs import Job
 
-# Tries after the first one, and the wait before the first of them (doubled each time):
-# 10 s, 20 s, 40 s. Settings of the same names override them (tests make them short).
-RETRIES = 3
-RETRY_WAIT_SECONDS = 10.0
-
 
 def _retries() -> int:
-    return getattr(settings, "GENERATION_RETRIES", RETRIES)
+    return settings.GENERATION_RETRIES
 
 
 def _retry_wait(attempts: int) -> float:
-    return getattr(settings, "GENERATION_RETRY_WAIT_SECONDS", RETRY_WAIT_SECONDS) * 2**attempts
+    """10 s, 20 s, 40 s... (settings.GENERATION_RETRY_WAIT_SECONDS, doubled each time)."""
+    return settings.GENERATION_RETRY_WAIT_SECONDS * 2**attempts
 
 
 class TemporaryFailureRetry(BaseRetryStrategy):
