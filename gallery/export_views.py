@@ -117,11 +117,11 @@ def export(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
 
 
 def render_pending(request: HttpRequest, art: Artwork, fmt: str, theme: str) -> HttpResponse:
-    """202 while a job draws the export. A browser opening the link gets a page that
-    refreshes itself until the file is there; anything else (an <img>, og:image
-    crawlers) asks for images, so it gets a stand-in poster: the first frame drawn
-    small. Neither is stored anywhere, so the real file is fetched next time."""
-    if "text/html" in request.headers.get("Accept", ""):
+    """202 while a job draws the export. An image request (an <img>, og:image
+    crawlers) gets a stand-in poster: the first frame drawn small; a person (a link
+    opened, a download asked for) gets a page that refreshes itself until the file is
+    there. Neither is stored anywhere, so the real file is fetched next time."""
+    if not _wants_an_image(request):
         response = render(
             request,
             "gallery/export_pending.html",
@@ -139,6 +139,15 @@ def render_pending(request: HttpRequest, art: Artwork, fmt: str, theme: str) -> 
     response["Retry-After"] = str(PENDING_RETRY_AFTER)
     add_never_cache_headers(response)
     return response
+
+
+def _wants_an_image(request: HttpRequest) -> bool:
+    if request.GET.get("download") == "1":
+        return False  # a download saved as a poster would be the wrong file
+    if request.headers.get("Sec-Fetch-Dest") == "image":
+        return True
+    accept = request.headers.get("Accept", "")
+    return accept.startswith("image/") or "text/html" not in accept
 
 
 def storage_unavailable(request: HttpRequest, back_url: str) -> HttpResponse:

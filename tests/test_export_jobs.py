@@ -135,3 +135,21 @@ def test_a_big_gif_answers_202_first_then_is_served_from_the_cache_after_the_wor
     gif = Image.open(io.BytesIO(b"".join(response.streaming_content)))
     assert sum(1 for _ in ImageSequence.Iterator(gif)) == FRAMES
     assert render_jobs(big) == ["succeeded"]  # served, not queued again
+
+
+@pytest.mark.parametrize(
+    ("headers", "query", "answer"),
+    [
+        # A download link: the browser saves what comes back, so never the poster.
+        ({"HTTP_ACCEPT": "*/*"}, "?download=1", "text/html"),
+        ({"HTTP_ACCEPT": "*/*", "HTTP_SEC_FETCH_DEST": "document"}, "?download=1", "text/html"),
+        # An <img> in a browser, and a crawler fetching og:image.
+        ({"HTTP_ACCEPT": "image/webp,*/*", "HTTP_SEC_FETCH_DEST": "image"}, "", "image/png"),
+        ({"HTTP_ACCEPT": "*/*"}, "", "image/png"),
+    ],
+    ids=["download", "download-document", "img", "crawler"],
+)
+def test_only_image_requests_get_the_stand_in_poster(client, big, headers, query, answer):
+    response = client.get(gif_url(big) + query, **headers)
+    assert response.status_code == 202
+    assert response["Content-Type"].startswith(answer)
