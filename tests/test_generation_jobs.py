@@ -18,7 +18,7 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from accounts.models import ApiKey
 from gallery.frames import FRAME_SEPARATOR
-from gallery.generation import KEY_REFUSED, PROVIDER_RATE_LIMITED
+from gallery.generation import KEY_REFUSED, PROVIDER_RATE_LIMITED, UNEXPECTED
 from gallery.models import Generation
 from tests.commands import database_url
 from tests.test_generation import PLAN, ChatServer, Reply, completion
@@ -193,3 +193,36 @@ def test_a_provider_that_stays_busy_fails_after_the_last_try(
 
     assert generation.status == "failed" and generation.error == PROVIDER_RATE_LIMITED
     assert len(chat_server.received) == 4  # the first try and three more
+
+
+@pytest.fixture
+def database_refusing_done():
+    """A trigger that fails every save of a finished generation, as a database error in
+    the job's last step would."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_refuse_done() RETURNS trigger LANGUAGE plpgsql AS $$"
+            " BEGIN IF NEW.status = 'done' THEN RAISE EXCEPTION 'disk full'; END IF;"
+            " RETURN NEW; END $$;"
+            " CREATE TRIGGER test_refuse_done BEFORE UPDATE ON gallery_generation"
+            " FOR EACH ROW EXECUTE FUNCTION test_refuse_done()"
+        )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DROP TRIGGER test_refuse_done ON gallery_generation; DROP FUNCTION test_refuse_done()"
+        )
+
+
+def test_a_job_failing_for_good_ends_its_generation_failed(client, owner, database_refusing_done):
+    generation = post_generation(client, owner)
+
+    run_worker()
+
+    assert job_for(generation).status == "failed"
+    generation.refresh_from_db()
+    assert generation.status == "failed" and generation.error == UNEXPECTED
+    assert generation.finished_at is not None
+    page = client.get(reverse("gallery:studio_generation", args=[generation.pk]))
+    assert page.status_code == 200
+    assert "Generation failed" in page.text and UNEXPECTED in page.text

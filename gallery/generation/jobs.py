@@ -8,18 +8,22 @@ generation is left alone, so running it twice costs nothing.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db import close_old_connections
 from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.contrib.django import app
 
-from gallery.generation.base import TemporaryGenerationError
-from gallery.generation.service import run_generation
+from gallery.generation.base import UNEXPECTED, TemporaryGenerationError
+from gallery.generation.service import fail_generation, run_generation
 
 if TYPE_CHECKING:
     from procrastinate import JobContext
     from procrastinate.jobs import Job
+
+logger = logging.getLogger(__name__)
 
 
 def _retries() -> int:
@@ -46,5 +50,22 @@ def run_generation_job(context: JobContext, generation_id: int) -> str | None:
     """Run generation `generation_id`; returns its status (None if it is gone)."""
     # job.attempts counts the tries before this one.
     may_retry = context.job.attempts < _retries()
-    attempt = run_generation(generation_id, may_retry=may_retry)
+    try:
+        attempt = run_generation(generation_id, may_retry=may_retry)
+    except Exception as error:
+        # run_generation records the provider's failures; anything else (the database
+        # failing while it saves) would fail the job and leave the row queued or
+        # running, its page polling forever. Unless the job tries again, end it here.
+        if not (may_retry and isinstance(error, TemporaryGenerationError)):
+            _fail_for_good(generation_id)
+        raise
     return attempt.status if attempt is not None else None
+
+
+def _fail_for_good(generation_id: int) -> None:
+    """Best effort: the database may be what failed."""
+    try:
+        close_old_connections()  # a connection broken by the failure is opened again
+        fail_generation(generation_id, UNEXPECTED)
+    except Exception:
+        logger.exception("Generation %s could not be marked failed", generation_id)

@@ -252,6 +252,16 @@ def run_generation(generation_id: int, *, may_retry: bool = False) -> Generation
     return attempt
 
 
+def fail_generation(generation_id: int, error: str) -> bool:
+    """End a queued or running generation failed with `error` (safe to show), for when
+    its job cannot finish it; a finished row is left alone. True if it was ended."""
+    return bool(
+        Generation.objects.filter(
+            pk=generation_id, status__in=[Generation.Status.QUEUED, Generation.Status.RUNNING]
+        ).update(status=Generation.Status.FAILED, error=error, finished_at=timezone.now())
+    )
+
+
 def generate_artwork(
     user, provider: str, model: str, request: GenerationRequest
 ) -> GenerationResult:
