@@ -393,6 +393,11 @@ if GENERATION_RETRIES < 0 or GENERATION_RETRY_WAIT_SECONDS < 1:
     raise ImproperlyConfigured(
         "GENERATION_RETRIES must be 0 or more, GENERATION_RETRY_WAIT_SECONDS 1 or more."
     )
+# A generation still queued or running this long after it was asked for, with no job
+# left to run it, is ended failed (gallery/tasks.py, every five minutes).
+GENERATION_STALE_MINUTES = env_int("GENERATION_STALE_MINUTES", 15)
+if GENERATION_STALE_MINUTES < 1:
+    raise ImproperlyConfigured("GENERATION_STALE_MINUTES must be 1 or more.")
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": JOBS_HEARTBEAT_SECONDS,
     "stalled_worker_timeout": JOBS_STALLED_SECONDS,

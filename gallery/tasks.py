@@ -17,6 +17,7 @@ from procrastinate.contrib.django import app
 
 from gallery import engagement
 from gallery.exports.jobs import render_export  # noqa: F401 (registers the task)
+from gallery.generation import jobs as generation_jobs
 from gallery.generation.jobs import run_generation_job  # noqa: F401 (registers the task)
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,17 @@ async def retry_stalled_jobs(context, timestamp: int) -> None:
     for job in stalled:
         logger.warning("Job %s (%s) was stalled: running it again.", job.id, job.task_name)
         await context.app.job_manager.retry_job(job)
+
+
+@app.periodic(cron="*/5 * * * *")  # every five minutes
+@app.task(queue="housekeeping", queueing_lock="fail_stale_generations")
+def fail_stale_generations(timestamp: int) -> int:
+    """End failed the generations that no job will finish, so that their creators see
+    it (and their pages stop polling)."""
+    failed = generation_jobs.fail_stale_generations()
+    if failed:
+        logger.warning("Ended %d stale generation(s) as failed.", failed)
+    return failed
 
 
 @app.periodic(cron="43 3 * * *")  # daily

@@ -9,16 +9,20 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from accounts.models import ApiKey
+from gallery import tasks
 from gallery.frames import FRAME_SEPARATOR
-from gallery.generation import KEY_REFUSED, PROVIDER_RATE_LIMITED, UNEXPECTED
+from gallery.generation import KEY_REFUSED, PROVIDER_RATE_LIMITED, STALE, UNEXPECTED
+from gallery.generation.jobs import run_generation_job
 from gallery.models import Generation
 from tests.commands import database_url
 from tests.test_generation import PLAN, ChatServer, Reply, completion
@@ -226,3 +230,55 @@ def test_a_job_failing_for_good_ends_its_generation_failed(client, owner, databa
     page = client.get(reverse("gallery:studio_generation", args=[generation.pk]))
     assert page.status_code == 200
     assert "Generation failed" in page.text and UNEXPECTED in page.text
+
+
+def make_generation(owner, minutes_ago: float, status: str = "queued") -> Generation:
+    return Generation.objects.create(
+        user=owner,
+        prompt="rain over the roofs",
+        provider="procedural",
+        model="procedural",
+        status=status,
+        request={
+            "prompt": "rain over the roofs",
+            "width": 20,
+            "height": 5,
+            "fps": 8,
+            "frame_count": 4,
+        },
+        created_at=timezone.now() - timedelta(minutes=minutes_ago),
+    )
+
+
+def test_a_generation_no_job_will_finish_ends_failed_after_a_while(client, owner, settings):
+    settings.GENERATION_STALE_MINUTES = 15
+    lost = make_generation(owner, 20)
+    lost_running = make_generation(owner, 20, status="running")
+    waiting = make_generation(owner, 20)  # a job will run it (a retry due later)
+    run_generation_job.defer(generation_id=waiting.pk)
+    being_run = make_generation(owner, 20, status="running")
+    being_run_job = run_generation_job.defer(generation_id=being_run.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE procrastinate_jobs SET status = 'doing' WHERE id = %s", [being_run_job]
+        )
+    recent = make_generation(owner, 5)
+    done = make_generation(owner, 20, status="done")
+
+    assert tasks.fail_stale_generations(timestamp=0) == 2
+
+    statuses = {row.pk: (row.status, row.error) for row in Generation.objects.defer("result")}
+    assert statuses == {
+        lost.pk: ("failed", STALE),
+        lost_running.pk: ("failed", STALE),
+        waiting.pk: ("queued", ""),
+        being_run.pk: ("running", ""),
+        recent.pk: ("queued", ""),
+        done.pk: ("done", ""),
+    }
+    client.force_login(owner)
+    page = client.get(reverse("gallery:studio_generation", args=[lost.pk]))
+    assert page.status_code == 200
+    assert "Generation failed" in page.text and STALE in page.text
+    status = client.get(reverse("gallery:studio_generation_status", args=[lost.pk]))
+    assert status.json()["status"] == "failed" and status.json()["error"] == STALE

@@ -124,6 +124,10 @@ def test_housekeeping_is_scheduled_once_however_many_workers():
     assert schedule["gallery.tasks.prune_view_log"] == ("17 3 * * *", "prune_view_log")
     assert schedule["gallery.tasks.retry_stalled_jobs"] == ("* * * * *", "retry_stalled_jobs")
     assert schedule["gallery.tasks.forget_old_jobs"] == ("43 3 * * *", "forget_old_jobs")
+    assert schedule["gallery.tasks.fail_stale_generations"] == (
+        "*/5 * * * *",
+        "fail_stale_generations",
+    )
 
 
 def test_finished_jobs_are_forgotten_after_the_keeping_time():

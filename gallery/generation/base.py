@@ -15,6 +15,8 @@ TOO_SLOW = "The provider took too long to answer."
 UNEXPECTED = "Something went wrong while generating; please try again."
 # What a row says when it failed without finishing its work.
 UNFINISHED = "The generation did not finish."
+# What a row says when no job was left to finish it (see jobs.fail_stale_generations).
+STALE = "The generation did not finish; please try again."
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,22 @@ generation is left alone, so running it twice costs nothing.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.db.models import BigIntegerField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.utils import timezone
 from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.models import ProcrastinateJob
 
-from gallery.generation.base import UNEXPECTED, TemporaryGenerationError
+from gallery.generation.base import STALE, UNEXPECTED, TemporaryGenerationError
 from gallery.generation.service import fail_generation, run_generation
+from gallery.models import Generation
 
 if TYPE_CHECKING:
     from procrastinate import JobContext
@@ -69,3 +76,27 @@ def _fail_for_good(generation_id: int) -> None:
         fail_generation(generation_id, UNEXPECTED)
     except Exception:
         logger.exception("Generation %s could not be marked failed", generation_id)
+
+
+def fail_stale_generations() -> int:
+    """End failed the generations queued or running for longer than
+    GENERATION_STALE_MINUTES that no job is left to run (its job died with its worker,
+    was never queued, or no worker runs): otherwise their pages would poll forever.
+    Returns how many were ended."""
+    cutoff = timezone.now() - timedelta(minutes=settings.GENERATION_STALE_MINUTES)
+    live_jobs = (
+        ProcrastinateJob.objects.filter(
+            task_name=run_generation_job.name, status__in=["todo", "doing"]
+        )
+        .annotate(generation_id=Cast(KT("args__generation_id"), BigIntegerField()))
+        .values("generation_id")
+    )
+    # One statement, so that a job finishing meanwhile cannot be overwritten.
+    return (
+        Generation.objects.filter(
+            status__in=[Generation.Status.QUEUED, Generation.Status.RUNNING],
+            created_at__lt=cutoff,
+        )
+        .exclude(pk__in=live_jobs)
+        .update(status=Generation.Status.FAILED, error=STALE, finished_at=timezone.now())
+    )
