@@ -14,6 +14,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from procrastinate.contrib.django import app
+from procrastinate.jobs import Status as JobStatus
 
 from gallery import engagement
 from gallery.exports.jobs import render_export  # noqa: F401 (registers the task)
@@ -21,6 +22,10 @@ from gallery.generation import jobs as generation_jobs
 from gallery.generation.jobs import run_generation_job  # noqa: F401 (registers the task)
 
 logger = logging.getLogger(__name__)
+
+# A job stalled this many times (counted by its attempts) is taken to kill its worker
+# (out of memory, say): it is failed rather than run again, every minute, forever.
+MAX_STALL_RETRIES = 3
 
 
 def defer_on_commit(task, **kwargs) -> None:
@@ -46,13 +51,30 @@ def prune_view_log(timestamp: int) -> int:
 async def retry_stalled_jobs(context, timestamp: int) -> None:
     """Run again the jobs of workers that stopped sending heartbeats (killed, or their
     machine gone): Procrastinate notices such workers; queueing their jobs again is
-    ours to do."""
+    ours to do, up to MAX_STALL_RETRIES times."""
     stalled = await context.app.job_manager.get_stalled_jobs(
         seconds_since_heartbeat=settings.JOBS_STALLED_SECONDS
     )
     for job in stalled:
-        logger.warning("Job %s (%s) was stalled: running it again.", job.id, job.task_name)
-        await context.app.job_manager.retry_job(job)
+        # One job's error must not leave the others stalled.
+        try:
+            if job.attempts >= MAX_STALL_RETRIES:
+                logger.warning(
+                    "Job %s (%s) was stalled after %d attempts: marking it failed.",
+                    job.id,
+                    job.task_name,
+                    job.attempts,
+                )
+                await context.app.job_manager.finish_job_by_id_async(
+                    job_id=job.id, status=JobStatus.FAILED, delete_job=False
+                )
+            else:
+                logger.warning("Job %s (%s) was stalled: running it again.", job.id, job.task_name)
+                await context.app.job_manager.retry_job(job)
+        except Exception:
+            logger.exception(
+                "Job %s (%s) was stalled and could not be handled.", job.id, job.task_name
+            )
 
 
 @app.periodic(cron="*/5 * * * *")  # every five minutes

@@ -144,3 +144,51 @@ def test_finished_jobs_are_forgotten_after_the_keeping_time():
     assert list(ProcrastinateJob.objects.filter(id__in=job_ids).values_list("id", flat=True)) == [
         job_ids[2]
     ]
+
+
+@pytest.fixture
+def job_refusing_retry():
+    """A job whose retry the database refuses (a test trigger), to see that the others
+    are still handled. Yields a function that names the job."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE test_refused_job (id bigint);"
+            " CREATE FUNCTION test_refuse_retry() RETURNS trigger LANGUAGE plpgsql AS $$"
+            " BEGIN IF NEW.status = 'todo' AND NEW.id IN (SELECT id FROM test_refused_job)"
+            " THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$;"
+            " CREATE TRIGGER test_refuse_retry BEFORE UPDATE ON procrastinate_jobs"
+            " FOR EACH ROW EXECUTE FUNCTION test_refuse_retry()"
+        )
+
+    def refuse(job_id: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO test_refused_job VALUES (%s)", [job_id])
+
+    yield refuse
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DROP TRIGGER test_refuse_retry ON procrastinate_jobs;"
+            " DROP FUNCTION test_refuse_retry(); DROP TABLE test_refused_job"
+        )
+
+
+def test_a_job_stalled_too_often_is_failed_and_the_others_still_run_again(
+    job_refusing_retry,
+):
+    refused, first_stall, last_stall = (jobs.pause.defer(seconds=0) for _ in range(3))
+    job_refusing_retry(refused)
+    with connection.cursor() as cursor:  # left running by dead workers (no worker id)
+        cursor.execute(
+            "UPDATE procrastinate_jobs SET status = 'doing', attempts = CASE id"
+            " WHEN %s THEN %s ELSE 0 END WHERE id = ANY(%s)",
+            [last_stall, tasks.MAX_STALL_RETRIES, [refused, first_stall, last_stall]],
+        )
+    housekeeping = tasks.retry_stalled_jobs.defer(timestamp=0)
+
+    run_worker("--queues", "housekeeping")
+
+    assert ProcrastinateJob.objects.get(id=housekeeping).status == "succeeded"
+    status = dict(ProcrastinateJob.objects.values_list("id", "status"))
+    assert status[refused] == "doing"  # its error did not stop the others
+    assert status[first_stall] == "todo"  # queued again
+    assert status[last_stall] == "failed"  # not again
