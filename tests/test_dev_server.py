@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -40,7 +41,11 @@ def answers(url: str) -> bool:
         return False
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
+@pytest.mark.parametrize(
+    "stop_signal",
+    [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL],
+    ids=["ctrl-c", "term", "terminal-closed", "killed"],
+)
 def test_make_run_serves_runs_jobs_and_stops_everything(tmp_path, stop_signal):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     data_dir = tmp_path / "data"
@@ -78,7 +83,34 @@ def test_make_run_serves_runs_jobs_and_stops_everything(tmp_path, stop_signal):
     finally:
         runner.send_signal(stop_signal)
         runner.wait(timeout=60)
-    assert runner.returncode == 0
+    assert runner.returncode == (-signal.SIGKILL if stop_signal == signal.SIGKILL else 0)
     _, alive = psutil.wait_procs(children, timeout=30)
     assert alive == []
+    if stop_signal == signal.SIGKILL:
+        # Killed, the runner told nobody: its children heard the kernel's Ctrl-C, but
+        # runserver's child went down hard and the database may wait for it. The next
+        # command finds it gone, and stops the database when it leaves.
+        assert run_manage("shell", "-c", "print('next run')", env=env).returncode == 0
+    wait_for(lambda: not postgres_running_on(data_dir), timeout=20)
+
+
+def test_make_run_stops_and_fails_when_the_port_is_taken(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    data_dir = tmp_path / "data"
+    env["DATA_DIR"] = str(data_dir)
+    assert run_manage("migrate", "--noinput", env=env).returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env["PORT"] = str(taken.getsockname()[1])
+        runner = subprocess.run(
+            [sys.executable, "scripts/dev.py"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert runner.returncode == 1
+    assert "stopping" in runner.stderr
     wait_for(lambda: not postgres_running_on(data_dir), timeout=20)

@@ -146,10 +146,19 @@ def forget_dead_processes(data_dir: Path) -> str | None:
     is written afresh. Returns what was wrong with the list, if anything."""
     handles = HandleList(data_dir / HANDLES)
     pids, problem = read_handles(handles.path)
-    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    alive = [pid for pid in pids if _running(pid)]
     if (problem and problem != "was missing") or alive != pids:
         handles.put(alive)
     return problem
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie: a killed child its parent has not reaped yet (runserver's
+    reloading parent exiting on Ctrl-C) has exited all the same."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def server_processes(data_dir: Path) -> list[psutil.Process]:
