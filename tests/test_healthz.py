@@ -89,3 +89,10 @@ def test_healthz_queue_is_503_when_jobs_wait_and_no_worker_takes_them(client, se
     assert response.status_code == 503
     assert response.json()["stuck"] is True
     assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/healthz/queue"])
+def test_health_answers_plain_http_where_https_is_enforced(client, settings, path):
+    settings.SECURE_SSL_REDIRECT = True  # as in production: every other page redirects
+    assert client.get("/").status_code == 301
+    assert client.get(path).status_code == 200
