@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -270,9 +271,14 @@ def generation_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
-@login_required
-def generation_status(request: HttpRequest, pk: int) -> JsonResponse:
-    """The progress page's script polls this."""
+def generation_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress page's script polls this. Signed out (the session ended), the script
+    gets a 401 it can read rather than the login page: it then reloads the page, which
+    sends the visitor to log in. A person opening the URL is sent there at once."""
+    if not request.user.is_authenticated:
+        if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+            return JsonResponse({"error": "Log in again to follow this generation."}, status=401)
+        return redirect_to_login(request.get_full_path())
     attempt = _own_generation(request.user, pk)
     return JsonResponse(
         {
