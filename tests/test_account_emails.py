@@ -3,6 +3,8 @@ process sends it, and a failing mail server is retried."""
 
 from __future__ import annotations
 
+import json
+import smtplib
 import socket
 
 import pytest
@@ -46,6 +48,9 @@ def test_a_signup_queues_its_email_and_a_worker_process_sends_it(client, setting
     assert response.status_code == 302
     assert mail.outbox == []  # nothing sent while the page was answering
     assert email_jobs("ada@example.com") == ["todo"]
+    # The confirmation link signs someone in: it is not readable in the job's row.
+    job = ProcrastinateJob.objects.get(task_name=tasks.send_email.name)
+    assert "confirm-email" not in json.dumps(job.args)
 
     run_worker(EMAIL_URL=f"file://{tmp_path}")
     assert email_jobs("ada@example.com") == ["succeeded"]
@@ -65,16 +70,15 @@ def test_a_rolled_back_request_queues_no_email(client, owner, django_capture_on_
 
 
 def test_the_job_sends_the_rendered_parts(settings):
+    from django.core.mail import EmailMultiAlternatives
+
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    tasks.send_email(
-        subject="[site] Hello",
-        body="plain",
-        body_is_html=False,
-        html="<p>rich</p>",
-        from_email="site <noreply@example.org>",
-        to=["ada@example.com"],
+    rendered = EmailMultiAlternatives(
+        "[site] Hello", "plain", "site <noreply@example.org>", ["ada@example.com"],
         headers={"X-Test": "1"},
-    )
+    )  # fmt: skip
+    rendered.attach_alternative("<p>rich</p>", "text/html")
+    tasks.send_email(to=["ada@example.com"], sealed=tasks.seal(rendered))
     [message] = mail.outbox
     assert (message.subject, message.body, message.to) == (
         "[site] Hello",
@@ -83,6 +87,21 @@ def test_the_job_sends_the_rendered_parts(settings):
     )
     assert message.alternatives[0][0] == "<p>rich</p>"
     assert message.extra_headers == {"X-Test": "1"}
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (smtplib.SMTPServerDisconnected("gone"), True),
+        (ConnectionRefusedError(), True),
+        (smtplib.SMTPResponseException(451, b"try later"), True),
+        (smtplib.SMTPAuthenticationError(535, b"bad credentials"), False),
+        (smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"no such user")}), False),
+        (smtplib.SMTPRecipientsRefused({"a@example.com": (452, b"mailbox full")}), True),
+    ],
+)
+def test_only_temporary_mail_failures_are_tried_again(error, expected):
+    assert tasks.temporary(error) is expected
 
 
 @pytest.mark.slow
