@@ -96,3 +96,13 @@ def test_health_answers_plain_http_where_https_is_enforced(client, settings, pat
     settings.SECURE_SSL_REDIRECT = True  # as in production: every other page redirects
     assert client.get("/").status_code == 301
     assert client.get(path).status_code == 200
+
+
+def test_the_last_started_job_is_found_by_an_index():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # as on a table of a week of jobs
+        cursor.execute("EXPLAIN SELECT max(at) FROM procrastinate_events WHERE type = 'started'")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "gallery_job_started_at" in plan
