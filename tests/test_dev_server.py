@@ -90,7 +90,8 @@ def test_make_run_serves_runs_jobs_and_stops_everything(tmp_path, stop_signal):
         # Killed, the runner told nobody: its children heard the kernel's Ctrl-C, but
         # runserver's child went down hard and the database may wait for it. The next
         # command finds it gone, and stops the database when it leaves.
-        assert run_manage("shell", "-c", "print('next run')", env=env).returncode == 0
+        connect = "from django.db import connection; connection.ensure_connection()"
+        assert run_manage("shell", "-c", connect, env=env).returncode == 0
     wait_for(lambda: not postgres_running_on(data_dir), timeout=20)
 
 

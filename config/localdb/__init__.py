@@ -107,6 +107,16 @@ def hold_for_autoreloader(argv: list[str]) -> None:
     if os.environ.get("RUN_MAIN") == "true" or settings.DATABASES["default"]["ENGINE"] != __name__:
         return
     ensure_server(settings.EMBEDDED_POSTGRES_DIR, settings.DATABASES["default"]["NAME"])
+    # Runs before the handlers registered while joining: on Ctrl-C the parent kills its
+    # child without waiting for it, and a child still dying would stay on the server's
+    # list, keeping the server up after both are gone.
+    atexit.register(_wait_for_children)
+
+
+def _wait_for_children(timeout: float = 5.0) -> None:
+    import psutil
+
+    psutil.wait_procs(psutil.Process().children(), timeout=timeout)
 
 
 def _create_database(host: str, database: str) -> None:
