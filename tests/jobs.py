@@ -12,3 +12,9 @@ from procrastinate.contrib.django import app
 def pause(seconds: float) -> float:
     time.sleep(seconds)
     return seconds
+
+
+@app.periodic(cron="* * * * * *")  # every second: the schedule test cannot wait a day
+@app.task(queue="tests", queueing_lock="tests.tick")
+def tick(timestamp: int) -> int:
+    return timestamp

@@ -192,3 +192,21 @@ def test_a_job_stalled_too_often_is_failed_and_the_others_still_run_again(
     assert status[refused] == "doing"  # its error did not stop the others
     assert status[first_stall] == "todo"  # queued again
     assert status[last_stall] == "failed"  # not again
+
+
+def test_a_running_worker_defers_periodic_jobs_on_their_schedule():
+    """The schedule mechanism the housekeeping jobs rely on, with a period short enough
+    to watch: a worker that runs for a few seconds runs the every-second job a few
+    times, each once."""
+    worker = start_worker("--queues", "tests")
+    try:
+        deadline = time.monotonic() + 30
+        ticks = ProcrastinateJob.objects.filter(task_name="tests.jobs.tick", status="succeeded")
+        while ticks.count() < 3:
+            assert time.monotonic() < deadline, "the periodic job did not run on schedule"
+            time.sleep(0.2)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=30)
+    stamps = [job.args["timestamp"] for job in ticks]
+    assert len(stamps) == len(set(stamps))  # each second's job once
