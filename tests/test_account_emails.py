@@ -16,7 +16,7 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from accounts import tasks
 from config.services import email_settings_from_url
-from tests.test_jobs import run_worker
+from tests.workers import run_worker
 
 PASSWORD = "correct horse battery staple 42"
 

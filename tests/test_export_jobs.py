@@ -15,7 +15,7 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 from gallery import exports
 from gallery.exports import jobs
 from tests.factories import make_artwork
-from tests.test_jobs import run_worker
+from tests.workers import run_worker
 
 pytestmark = pytest.mark.storage
 

@@ -4,13 +4,10 @@ progress page follows; a busy provider is tried again, a refused key fails at on
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -24,7 +21,7 @@ from gallery.frames import FRAME_SEPARATOR
 from gallery.generation import KEY_REFUSED, PROVIDER_RATE_LIMITED, STALE, UNEXPECTED
 from gallery.generation.jobs import run_generation_job
 from gallery.models import Generation
-from tests.commands import database_url
+from tests import workers
 from tests.test_generation import PLAN, ChatServer, Reply, completion
 
 pytestmark = [
@@ -33,7 +30,6 @@ pytestmark = [
     pytest.mark.usefixtures("empty_job_queue"),
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
 # A worker for the generation queue whose retries wait a fraction of a second (the
 # backoff is read from settings at each failure), so that a retry test stays short.
 WORKER = (
@@ -46,24 +42,11 @@ MODEL = "openai/gpt-4o-mini"  # one of the form's models (settings.AI_MODELS)
 
 
 def start_worker(*args: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    env["DATABASE_URL"] = database_url(connection.settings_dict["NAME"])
-    return subprocess.Popen(
-        [sys.executable, "-c", WORKER, *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return workers.start_worker(*args, script=WORKER)
 
 
 def run_worker() -> None:
-    """A worker that runs what is due now, then exits."""
-    worker = start_worker("--one-shot")
-    _, errors = worker.communicate(timeout=120)
-    assert worker.returncode == 0, errors
+    workers.run_worker(script=WORKER)
 
 
 def run_worker_until_finished(generation: Generation, timeout: float = 60) -> Generation:

@@ -3,13 +3,9 @@ exactly once, a killed worker's job runs again, housekeeping is scheduled."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -20,46 +16,14 @@ from procrastinate.contrib.django.models import ProcrastinateEvent, Procrastinat
 from gallery import tasks
 from gallery.models import ArtworkView
 from tests import jobs
-from tests.commands import database_url
 from tests.factories import make_artwork
+from tests.workers import run_worker, start_worker
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("empty_job_queue"),
 ]
-
-ROOT = Path(__file__).resolve().parent.parent
-WORKER = (
-    "import sys, django; django.setup(); import tests.jobs;"
-    "from django.core.management import call_command;"
-    "call_command('procrastinate', 'worker', *sys.argv[1:])"
-)
-
-
-def worker_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    env["DATABASE_URL"] = database_url(connection.settings_dict["NAME"])
-    env.update(extra)
-    return env
-
-
-def start_worker(*args: str, **env: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", WORKER, *args],
-        cwd=ROOT,
-        env=worker_env(**env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def run_worker(*args: str, **env: str) -> None:
-    worker = start_worker("--one-shot", *args, **env)
-    _, errors = worker.communicate(timeout=120)
-    assert worker.returncode == 0, errors
 
 
 def started_counts(job_ids: list[int]) -> list[int]:
