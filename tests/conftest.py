@@ -15,6 +15,7 @@ from django.test import Client, override_settings
 
 from config.services import s3_storage
 from tests import factories, hypothesis_profiles  # noqa: F401 (registers the profiles)
+from tests.chat_server import USER_KEY, ChatServer
 from tests.servers import SeaweedS3
 
 STATIC_FILES = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
@@ -183,3 +184,27 @@ def empty_job_queue(transactional_db):
     empty()
     yield
     empty()
+
+
+# --- A real chat-completions server for AI generation -----------------------------------
+
+
+@pytest.fixture
+def chat_server():
+    server = ChatServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def compatible_key(owner, chat_server):
+    """The owner's key for an OpenAI-compatible server: the test server."""
+    from accounts.models import ApiKey
+
+    return ApiKey.objects.create(
+        user=owner,
+        name="my server",
+        provider="openai-compatible",
+        base_url=chat_server.base_url,
+        key=USER_KEY,
+    )

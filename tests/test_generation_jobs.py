@@ -15,14 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
-from accounts.models import ApiKey
 from gallery import tasks
 from gallery.frames import FRAME_SEPARATOR
 from gallery.generation import KEY_REFUSED, PROVIDER_RATE_LIMITED, STALE, UNEXPECTED
 from gallery.generation.jobs import run_generation_job
 from gallery.models import Generation
 from tests import workers
-from tests.test_generation import PLAN, ChatServer, Reply, completion
+from tests.chat_server import PLAN, Reply, completion
+from tests.test_studio import generate_data
 
 pytestmark = [
     pytest.mark.slow,
@@ -72,31 +72,6 @@ def job_for(generation: Generation) -> ProcrastinateJob:
         task_name="gallery.generation.jobs.run_generation_job",
         args={"generation_id": generation.pk},
     ).latest("id")
-
-
-def generate_data(**overrides) -> dict:
-    data = {"prompt": "rain over the roofs", "preset": "minimal", "frame_count": 4,
-            "provider": "procedural", "model": "", "seed": "", "style": ""}  # fmt: skip
-    data.update(overrides)
-    return data
-
-
-@pytest.fixture
-def chat_server():
-    server = ChatServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def compatible_key(owner, chat_server):
-    return ApiKey.objects.create(
-        user=owner,
-        name="my server",
-        provider="openai-compatible",
-        base_url=chat_server.base_url,
-        key="sk-creator-key-1234",
-    )
 
 
 def post_generation(client, owner, **data) -> Generation:
