@@ -685,15 +685,10 @@ class Generation(models.Model):
     def __str__(self) -> str:
         return f"{self.model} {self.status} in {self.duration_ms} ms"
 
-    # `success` is the status seen as a yes/no, kept for the log's readers; setting it
-    # (Generation(success=True)) records a finished attempt.
     @property
     def success(self) -> bool:
+        """The status seen as a yes/no, for the log's readers."""
         return self.status == GenerationStatus.DONE
-
-    @success.setter
-    def success(self, value: bool) -> None:
-        self.status = GenerationStatus.DONE if value else GenerationStatus.FAILED
 
     @property
     def is_finished(self) -> bool:

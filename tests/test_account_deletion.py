@@ -28,7 +28,7 @@ def give_everything(user: User, fan: User) -> dict:
     make_collection(user, artworks=[artwork])
     UserSettings.objects.create(user=user, theme="dark")
     ApiKey.objects.create(user=user, name="k", provider="openai", key="sk-delete-me-1234")
-    Generation.objects.create(user=user, prompt="p", model="m", success=True, duration_ms=3)
+    Generation.objects.create(user=user, prompt="p", model="m", status="done", duration_ms=3)
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     upload = File(owner=user, artwork=artwork, file=ContentFile(png_bytes(), name="a.png"))
     upload.full_clean()

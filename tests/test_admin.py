@@ -30,7 +30,7 @@ def one_of_each(owner):
         make_collection(owner, artworks=[artwork]),
         make_share(artwork, max_views=3),
         Generation.objects.create(
-            user=owner, prompt="fog", model="procedural", success=True, duration_ms=12
+            user=owner, prompt="fog", model="procedural", status="done", duration_ms=12
         ),
         upload,
         Like.objects.create(user=make_user(), artwork=artwork),

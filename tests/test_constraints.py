@@ -178,7 +178,7 @@ def test_collection_visibility_and_name():
 
 
 def test_generation_duration_and_cost_not_negative():
-    generation = Generation.objects.create(prompt="p", model="m", success=True, duration_ms=5)
+    generation = Generation.objects.create(prompt="p", model="m", status="done", duration_ms=5)
     queryset = Generation.objects.filter(pk=generation.pk)
     assert rejected_by_database(queryset, duration_ms=-1)
     assert rejected_by_database(queryset, cost=-1)

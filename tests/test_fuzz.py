@@ -239,7 +239,7 @@ def build_world() -> World:
                 prompt="rain",
                 provider="procedural",
                 model="procedural",
-                success=True,
+                status="done",
                 duration_ms=3,
                 result={"frames": ["..", "::"], "width": 2, "height": 1, "fps": 4, "style": ""},
             )

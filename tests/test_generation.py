@@ -395,7 +395,7 @@ def test_failed_attempts_count_towards_the_rate_limit(owner, settings):
 def test_rate_limit_counts_only_the_last_hour_and_says_when_to_come_back(owner, settings):
     settings.GENERATION_RATE_LIMIT = 1
     now = timezone.now()
-    old = {"user": owner, "prompt": "p", "model": "m", "success": True, "duration_ms": 5}
+    old = {"user": owner, "prompt": "p", "model": "m", "status": "done", "duration_ms": 5}
     Generation.objects.create(created_at=now - timedelta(minutes=61), **old)
     generate_artwork(owner, "procedural", "", make_request())  # the old row has expired
 
