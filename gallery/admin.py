@@ -136,10 +136,6 @@ class ArtworkAdmin(DateHierarchyAdmin):
     def short_prompt(self, obj: Artwork) -> str:
         return _short(obj.prompt)
 
-    @admin.display(description="frames")
-    def frame_count(self, obj: Artwork) -> int:
-        return getattr(obj, "card_frame_count", None) or obj.frame_count
-
     @admin.display(description="size")
     def size(self, obj: Artwork) -> str:
         return f"{obj.width}×{obj.height}"
@@ -152,7 +148,7 @@ class ArtworkAdmin(DateHierarchyAdmin):
             '<pre style="font-family: ui-monospace, monospace; font-size: 11px;'
             " line-height: 1.1; margin: 0; padding: 8px; overflow: auto; max-height: 420px;"
             ' background: #0f1115; color: #d8dee9;">{}</pre>',
-            obj.first_frame,
+            obj.poster_frame,
         )
 
     @admin.action(

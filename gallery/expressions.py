@@ -1,5 +1,5 @@
 """SQL expressions the models need and Django does not ship: the search vector's
-pieces, jsonb checks for the frames, an artwork's age for trending; and the markers
+pieces, jsonb checks for the frames, the stored key of trending; and the markers
 that search headlines put around matches.
 
 The migrations name some of these as gallery.models.<name>, so gallery.models imports
@@ -7,8 +7,6 @@ them, and they must stay importable from there.
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -19,19 +17,32 @@ from django.db.models import Func
 HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"
 
 
-class AgeInHours(Func):
-    """Hours between a timestamp column and `now`, as a float."""
+class TrendingKey(Func):
+    """log2(3 * likes + views + 1) + created_epoch / half_life, for a stored column.
 
-    template = "(EXTRACT(EPOCH FROM (%%(now)s::timestamptz - %(expressions)s)) / 3600.0)"
+    Ordering by it is ordering by the decaying score (3 * likes + views + 1) *
+    0.5 ^ (age / half_life): the log2 of that score is this key minus now / half_life,
+    a term every row shares. So the key never needs recomputing as time passes, only
+    when the counters change. The epoch is read in UTC, which keeps it immutable;
+    GREATEST keeps a negative counter a constraint error, not a log error.
+    """
+
     output_field = models.FloatField()
 
-    def __init__(self, expression, *, now: datetime) -> None:
-        super().__init__(expression)
-        self.now = now
+    def __init__(self, likes, views, created, *, half_life_hours: int) -> None:
+        super().__init__(likes, views, created)
+        self.half_life_seconds = float(half_life_hours * 3600)
 
     def as_sql(self, compiler, connection, **extra_context):
-        sql, params = super().as_sql(compiler, connection, **extra_context)
-        return sql.replace("%(now)s", "%s", 1), [self.now, *params]
+        compiled = [compiler.compile(source) for source in self.get_source_expressions()]
+        likes, views, created = (sql for sql, _ in compiled)
+        params = [param for _, source_params in compiled for param in source_params]
+        sql = (
+            f"(LN(GREATEST(3 * {likes} + {views} + 1, 1)::double precision) / LN(2)"
+            f" + EXTRACT(EPOCH FROM ({created} AT TIME ZONE 'UTC'))::double precision"
+            f" / {self.half_life_seconds!r})"
+        )
+        return sql, params
 
 
 class JsonbArrayLength(Func):

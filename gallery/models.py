@@ -23,9 +23,9 @@ from django.contrib.postgres.search import (
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import ExpressionWrapper, F, Q, Value
+from django.db.models import F, Q
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
-from django.db.models.functions import Length, Power
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
@@ -34,11 +34,11 @@ from gallery import frames as frame_rules
 from gallery.expressions import (  # migrations name some as gallery.models.<name>
     HIGHLIGHT_START,
     HIGHLIGHT_STOP,
-    AgeInHours,
     JsonbArrayLength,
     JsonbStringsToTsvector,
     JsonbTypeof,
     SetWeight,
+    TrendingKey,
     TsvectorConcat,
 )
 from gallery.files import ACCEPTED_FORMATS, sniff_image
@@ -107,12 +107,9 @@ class ArtworkQuerySet(models.QuerySet):
         return self.filter(visibility=Visibility.PUBLIC)
 
     def as_cards(self) -> ArtworkQuerySet:
-        """Only what a card shows: the first frame and the frame count are computed in
-        the database, so a page of cards never loads hundreds of frames per artwork."""
-        return self.defer("frames", "search_vector").annotate(
-            card_frame=KeyTextTransform("0", "frames"),
-            card_frame_count=JsonbArrayLength("frames"),
-        )
+        """Only what a card shows: the poster frame and the frame count are stored with
+        the artwork, so a page of cards never reads (or de-toasts) the frames."""
+        return self.defer("frames", "search_vector")
 
     def trending(self, now: datetime | None = None) -> ArtworkQuerySet:
         """Ordered by engagement that halves every TRENDING_HALF_LIFE_HOURS:
@@ -120,19 +117,15 @@ class ArtworkQuerySet(models.QuerySet):
             score = (3 * likes + views + 1) * 0.5 ^ (age_in_hours / half_life)
 
         A like weighs three views; the +1 lets a brand-new artwork with no engagement
-        yet still outrank an old one with none. Ties fall back to newest first, then id,
-        so pages never shuffle between requests.
+        yet still outrank an old one with none. The order comes from the stored,
+        indexed `trending_key` (see TrendingKey). Ties fall back to newest first, then
+        id, so pages never shuffle between requests.
         """
         now = now or timezone.now()
-        # Past 20 half-lives a score is a millionth of its start: leave those rows out
-        # so the sort never has to score the whole archive.
+        # Past 20 half-lives a score is a millionth of its start: leave those rows out,
+        # so that old favourites do not stay on top forever.
         recent = self.filter(created_at__gte=now - timedelta(hours=20 * TRENDING_HALF_LIFE_HOURS))
-        age_hours = AgeInHours("created_at", now=now)
-        engagement = F("likes_count") * 3 + F("views_count") + 1
-        decay = Power(Value(0.5), age_hours / Value(float(TRENDING_HALF_LIFE_HOURS)))
-        return recent.annotate(
-            trending_score=ExpressionWrapper(engagement * decay, output_field=models.FloatField())
-        ).order_by("-trending_score", "-created_at", "-id")
+        return recent.order_by("-trending_key", "-created_at", "-id")
 
     def search(self, text: str) -> ArtworkQuerySet:
         """Full-text search in web-search syntax ("quoted phrase", OR, -word), best
@@ -246,6 +239,37 @@ class Artwork(models.Model):
     views_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # What a card shows, kept by the database whenever the frames change: lists read
+    # these two small columns, never the frames (up to 500 of them) they come from.
+    poster_frame = models.GeneratedField(
+        expression=KeyTextTransform("0", "frames"),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
+    frame_count = models.GeneratedField(
+        verbose_name="frame count",
+        # Guarded, so that frames that are not a list fail artwork_frames_count.
+        expression=models.Case(
+            models.When(
+                models.lookups.Exact(JsonbTypeof("frames"), "array"),
+                then=JsonbArrayLength("frames"),
+            ),
+            default=0,
+        ),
+        output_field=models.PositiveIntegerField(),
+        db_persist=True,
+    )
+    # Trending order, kept by the database as the counters change (TrendingKey).
+    trending_key = models.GeneratedField(
+        expression=TrendingKey(
+            "likes_count",
+            "views_count",
+            "created_at",
+            half_life_hours=TRENDING_HALF_LIFE_HOURS,
+        ),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
     # Full-text search: the prompt weighs most (A), the text drawn in the first frame
     # less (B). Only the first frame: all 500 could exceed PostgreSQL's 1 MB tsvector.
     search_vector = models.GeneratedField(
@@ -269,6 +293,15 @@ class Artwork(models.Model):
                 fields=["-created_at"],
                 condition=Q(featured=True),
                 name="artwork_by_featured",
+            ),
+            # Trending: the listed artworks in the order of trending(); its 40-day
+            # window filters rows as the index is read.
+            models.Index(
+                F("trending_key").desc(),
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=Q(visibility=Visibility.PUBLIC),
+                name="artwork_trending",
             ),
             GinIndex(fields=["search_vector"], name="artwork_search_prompt"),
         ]
@@ -341,14 +374,6 @@ class Artwork(models.Model):
             errors[field.get(error.code, "frames")] = error
         if errors:
             raise ValidationError(errors)
-
-    @property
-    def frame_count(self) -> int:
-        return len(self.frames)
-
-    @property
-    def first_frame(self) -> str:
-        return self.frames[0] if self.frames else ""
 
     @property
     def duration_seconds(self) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from gallery.models import Artwork
+from gallery.models import TRENDING_HALF_LIFE_HOURS, Artwork
 from tests.factories import make_artwork, make_collection
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +116,43 @@ def test_trending_weighs_engagement_against_age(client, owner):
     order = [artwork.prompt for artwork in Artwork.objects.listed().trending(now=now)]
     assert order == ["hot today", "warm yesterday", "quiet new", "quiet old", "old classic"]
     assert listed_prompts(client, tab="trending")[:2] == ["hot today", "warm yesterday"]
+
+
+def test_the_stored_trending_key_orders_exactly_like_the_decaying_score(owner):
+    """trending_key is log2 of the score plus a term every row shares, so sorting by it
+    must agree with the score that decays with the clock, at any moment."""
+    rng = random.Random(12)
+    now = timezone.now()
+    for number in range(40):
+        artwork = make_artwork(owner, prompt=f"piece {number}")
+        Artwork.objects.filter(pk=artwork.pk).update(
+            created_at=now - timedelta(hours=rng.uniform(0, 900)),
+            likes_count=rng.choice([0, 0, 1, 5, 40, 300]),
+            views_count=rng.choice([0, 3, 50, 2000, 90_000]),
+        )
+
+    def score(artwork: Artwork, at) -> float:
+        age_hours = (at - artwork.created_at).total_seconds() / 3600
+        engagement = 3 * artwork.likes_count + artwork.views_count + 1
+        return engagement * 0.5 ** (age_hours / TRENDING_HALF_LIFE_HOURS)
+
+    for later in (timedelta(0), timedelta(days=3)):
+        at = now + later
+        listed = list(Artwork.objects.listed().trending(now=at))
+        expected = sorted(listed, key=lambda a: (score(a, at), a.created_at, a.pk), reverse=True)
+        assert [a.pk for a in listed] == [a.pk for a in expected]
+
+
+def test_cards_come_without_reading_the_frames(client, owner):
+    frames = [f"frame {n}".ljust(20) for n in range(30)]
+    make_artwork(owner, prompt="poster test", frames=frames, width=20, height=1)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/").text
+    card_queries = [q["sql"] for q in captured if 'FROM "gallery_artwork"' in q["sql"]]
+    assert card_queries
+    assert not any('"gallery_artwork"."frames"' in sql for sql in card_queries)
+    assert "frame 0" in page and "frame 1 " not in page
+    assert "30 frames" in page
 
 
 def test_trending_order_is_stable_for_ties(owner):
