@@ -6,7 +6,6 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.deletion import delete_account
 from accounts.forms import ApiKeyForm, DeleteAccountForm, PreferencesForm, ProfileForm
 from accounts.models import ApiKey, User, UserSettings
+from config.paging import CappedPaginator
 from config.params import page_number
 from gallery.models import Artwork, Collection
 
@@ -125,7 +125,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     if owner.username != username:
         return redirect("accounts:profile", username=owner.username, permanent=True)
     artworks = owner.artworks.listed().as_cards().select_related("owner")
-    page = Paginator(artworks, 24).get_page(page_number(request.GET.get("page")))
+    page = CappedPaginator(artworks, 24).get_page(page_number(request.GET.get("page")))
     collections = (
         Collection.objects.listed().filter(owner=owner).with_counts().order_by("-created_at")
     )

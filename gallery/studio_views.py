@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import UserSettings
+from config.paging import CappedPaginator
 from config.params import InvalidNumber, page_number, parse_int
 from gallery import access, generation, tasks
 from gallery import frames as frame_rules
@@ -53,7 +53,7 @@ def studio(request: HttpRequest) -> HttpResponse:
         visibility = ""
     query = request.GET.get("q", "").strip()[:200]
     artworks = artworks.search(query) if query else artworks.order_by("-created_at", "-id")
-    paginator = Paginator(artworks.as_cards(), STUDIO_PAGE_SIZE)
+    paginator = CappedPaginator(artworks.as_cards(), STUDIO_PAGE_SIZE)
     page = paginator.get_page(page_number(request.GET.get("page")))
     context = {
         "page": page,
@@ -299,7 +299,7 @@ def generations(request: HttpRequest) -> HttpResponse:
         .annotate(has_result=Q(result__isnull=False))
         .order_by("-created_at", "-id")
     )
-    page = Paginator(rows, 50).get_page(page_number(request.GET.get("page")))
+    page = CappedPaginator(rows, 50).get_page(page_number(request.GET.get("page")))
     return render(request, "studio/generations.html", {"page": page})
 
 

@@ -4,7 +4,6 @@ Views only wire HTTP to the rules (gallery/access.py, engagement.py, the models)
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -14,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from config.paging import CappedPaginator
 from config.params import page_number
 from gallery import access, engagement, oembeds
 from gallery.models import Artwork, Collection, Like, Visibility
@@ -45,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     elif tab == "featured":
         artworks = artworks.filter(featured=True).order_by("-created_at", "-id")
     artworks = artworks.as_cards().select_related("owner")
-    page = Paginator(artworks, CARDS_PER_PAGE).get_page(page_number(request.GET.get("page")))
+    page = CappedPaginator(artworks, CARDS_PER_PAGE).get_page(page_number(request.GET.get("page")))
     context = {"page": page, "query": query, "tab": tab, "tabs": TABS}
     return render(request, "gallery/home.html", context)
 

@@ -255,3 +255,22 @@ def test_a_prompt_without_words_has_no_similar_artworks(owner):
     target = make_artwork(owner, prompt="~~ ** ~~")
     make_artwork(owner, prompt="anything")
     assert list(Artwork.objects.listed().similar_to(target)) == []
+
+
+# --- Search as people type, and lists that never count the whole archive -------------
+
+
+def test_long_lists_count_only_as_far_as_the_pages_reach(client, owner, monkeypatch):
+    monkeypatch.setattr("config.paging.MAX_PAGES", 2)
+    for number in range(50):
+        make_artwork(owner, prompt=f"star {number}")
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get("/")
+    assert "Page 1 of many" in first.text
+    count_sql = next(q["sql"] for q in captured if "COUNT(*)" in q["sql"])
+    assert "LIMIT 49" in count_sql
+    last = client.get("/", {"page": 99})
+    assert "Page 2 of many" in last.text and 'rel="next"' not in last.text
+    monkeypatch.setattr("config.paging.MAX_PAGES", 3)
+    assert "Page 1 of 3" in client.get("/").text  # under the cap: the exact number
+

@@ -1,0 +1,36 @@
+"""Pagination that never counts a million rows.
+
+Django's Paginator runs COUNT(*) over everything the list could show; at a million
+artworks that alone takes longer than the rest of the page. CappedPaginator counts at
+most `max_pages` pages' worth (a LIMIT inside the count), and a list longer than that
+says "Page 3 of many" and ends at its last counted page. Visitors who mean to go that
+deep search or pick a tab instead.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+MAX_PAGES = 500
+
+
+class CappedPaginator(Paginator):
+    def __init__(self, object_list, per_page: int, *, max_pages: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = (max_pages or MAX_PAGES) * per_page
+
+    @cached_property
+    def counted(self) -> int:
+        """Up to one more than the cap: only the rows count, not their order or
+        annotations (search ranks, say)."""
+        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        """Whether there are more items than the pages reach."""
+        return self.counted > self.cap
