@@ -42,6 +42,7 @@ from gallery.expressions import (  # migrations name some as gallery.models.<nam
     TsvectorConcat,
 )
 from gallery.files import ACCEPTED_FORMATS, sniff_image
+from gallery.search import tsquery_text
 
 EMBEDDING_DIMENSIONS = 1536
 
@@ -66,6 +67,9 @@ def new_share_code() -> str:
 
 
 TRENDING_HALF_LIFE_HOURS = 48
+# How many of the newest matches a search ranks, and a similar list considers.
+SEARCH_CANDIDATES = 1000
+SIMILAR_CANDIDATES = 200
 
 
 def keep_counters(instance: models.Model, save_kwargs: dict, *counters: str) -> None:
@@ -128,12 +132,21 @@ class ArtworkQuerySet(models.QuerySet):
         return recent.order_by("-trending_key", "-created_at", "-id")
 
     def search(self, text: str) -> ArtworkQuerySet:
-        """Full-text search in web-search syntax ("quoted phrase", OR, -word), best
-        match first; `search_snippet` is the prompt with the matches between
-        HIGHLIGHT_START and HIGHLIGHT_STOP (made safe HTML by the `highlight` filter)."""
-        query = SearchQuery(text, search_type="websearch", config="english")
-        return (
+        """Full-text search in web-search syntax ("quoted phrase", OR, -word), words
+        matched as prefixes while they are typed (gallery/search.py), best match first;
+        `search_snippet` is the prompt with the matches between HIGHLIGHT_START and
+        HIGHLIGHT_STOP (made safe HTML by the `highlight` filter).
+
+        Only the newest SEARCH_CANDIDATES matches are ranked, so that a word found in
+        half the archive costs what a rare one does."""
+        query = SearchQuery(tsquery_text(text), search_type="raw", config="english")
+        candidates = (
             self.filter(search_vector=query)
+            .order_by("-created_at", "-id")
+            .values("pk")[:SEARCH_CANDIDATES]
+        )
+        return (
+            self.filter(pk__in=candidates)
             .annotate(
                 search_rank=SearchRank(F("search_vector"), query),
                 search_snippet=SearchHeadline(
@@ -151,14 +164,20 @@ class ArtworkQuerySet(models.QuerySet):
 
     def similar_to(self, artwork: Artwork) -> ArtworkQuerySet:
         """Artworks whose prompt or first frame share words with this one's prompt,
-        best match first (full-text ranking; no embeddings needed)."""
+        best match first among the newest SIMILAR_CANDIDATES that share any (full-text
+        ranking; no embeddings needed)."""
         words = re.findall(r"[^\W_]{3,}", artwork.prompt.lower())[:20]
         if not words:
             return self.none()
         query = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
-        return (
+        candidates = (
             self.filter(search_vector=query)
             .exclude(pk=artwork.pk)
+            .order_by("-created_at", "-id")
+            .values("pk")[:SIMILAR_CANDIDATES]
+        )
+        return (
+            self.filter(pk__in=candidates)
             .annotate(similarity=SearchRank(F("search_vector"), query))
             .order_by("-similarity", "-created_at", "-id")
         )

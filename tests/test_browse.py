@@ -10,8 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gallery.models import TRENDING_HALF_LIFE_HOURS, Artwork
+from gallery.search import tsquery_text
 from tests.factories import make_artwork, make_collection
 
 pytestmark = pytest.mark.django_db
@@ -260,6 +263,36 @@ def test_a_prompt_without_words_has_no_similar_artworks(owner):
 # --- Search as people type, and lists that never count the whole archive -------------
 
 
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("chai", ["chairing the meeting"]),
+        ("meet cha", ["chairing the meeting"]),
+        ('"chairing the"', ["chairing the meeting"]),
+        ('"chai"', []),  # a phrase stays exact
+        ("cat", ["a category of its own", "a cat asleep"]),
+        ("cat -cat", ["a category of its own"]),  # -word leaves out the word, not a prefix
+        ("chair OR asl", ["chairing the meeting", "a cat asleep"]),
+        ("-", []),
+        ('"', []),
+        ("&|!():*<->'", []),
+    ],
+)
+def test_search_matches_words_as_they_are_typed(client, owner, typed, found):
+    for prompt in ("chairing the meeting", "a category of its own", "a cat asleep"):
+        make_artwork(owner, prompt=prompt)
+    assert sorted(listed_prompts(client, q=typed)) == sorted(found)
+
+
+def test_search_ranks_only_the_newest_matches(client, owner, monkeypatch):
+    monkeypatch.setattr("gallery.models.SEARCH_CANDIDATES", 3)
+    for number in range(5):
+        make_artwork(owner, prompt=f"lantern number {number}")
+    assert sorted(listed_prompts(client, q="lantern")) == [
+        f"lantern number {number}" for number in (2, 3, 4)
+    ]
+
+
 def test_long_lists_count_only_as_far_as_the_pages_reach(client, owner, monkeypatch):
     monkeypatch.setattr("config.paging.MAX_PAGES", 2)
     for number in range(50):
@@ -274,3 +307,10 @@ def test_long_lists_count_only_as_far_as_the_pages_reach(client, owner, monkeypa
     monkeypatch.setattr("config.paging.MAX_PAGES", 3)
     assert "Page 1 of 3" in client.get("/").text  # under the cap: the exact number
 
+
+@pytest.mark.fuzz
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.characters(exclude_characters="\x00"), max_size=60))
+def test_every_typed_text_makes_a_query_postgresql_accepts(typed):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_tsquery('english', %s)", [tsquery_text(typed)])
