@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import re
+
 import pytest
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.test import RequestFactory
@@ -31,3 +34,19 @@ def test_a_lost_connection_is_a_503_with_retry_after():
     assert response.status_code == 503
     assert response["Retry-After"] == "10"
     assert "temporarily unavailable" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_are_gzipped_with_a_fresh_csrf_mask_and_padding(client):
+    """Compressed pages with secrets in them invite BREACH: every response masks the
+    CSRF token anew and pads the gzip header by a random length."""
+    sizes, tokens = set(), set()
+    for _ in range(6):
+        response = client.get("/accounts/login/", headers={"accept-encoding": "gzip"})
+        assert response["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in response["Vary"]
+        page = gzip.decompress(response.content).decode()
+        tokens.add(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1])
+        sizes.add(len(response.content))
+    assert len(tokens) == 6
+    assert len(sizes) > 1
