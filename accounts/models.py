@@ -10,7 +10,9 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Value
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from accounts.crypto import EncryptedTextField
 from gallery.models import Visibility
@@ -25,6 +27,11 @@ class HttpsURLField(models.URLField):
     def formfield(self, **kwargs):
         kwargs.setdefault("assume_scheme", "https")
         return super().formfield(**kwargs)
+
+
+def _lower_equals(field: str, value: str) -> Exact:
+    """field = value ignoring case, written as the unique indexes are: lower(field)."""
+    return Exact(Lower(field), Lower(Value(value)))
 
 
 class UserManager(DjangoUserManager):
@@ -46,13 +53,18 @@ class UserManager(DjangoUserManager):
         return super().create_superuser(username, email, password, **extra_fields)
 
     def get_by_natural_key(self, email):
-        return self.get(email__iexact=email)
+        return self.get(_lower_equals("email", email))
+
+    def with_username(self, username: str) -> models.QuerySet:
+        """The user of `username`, in any case, found through the lower(username)
+        unique index (a plain username__iexact compiles to UPPER() and misses it)."""
+        return self.filter(_lower_equals("username", username))
 
     def available_username(self, wanted: str) -> str:
         """`wanted` cleaned to the username alphabet, with a number added if taken."""
         base = re.sub(r"[^A-Za-z0-9_-]", "", wanted).lstrip("_-")[:30] or "user"
         candidate, number = base, 1
-        while self.filter(username__iexact=candidate).exists():
+        while self.with_username(candidate).exists():
             number += 1
             candidate = f"{base}{number}"
         return candidate

@@ -6,6 +6,8 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -121,11 +123,14 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def profile(request: HttpRequest, username: str) -> HttpResponse:
-    owner = get_object_or_404(User, username__iexact=username, is_active=True)
+    owner = get_object_or_404(User.objects.with_username(username), is_active=True)
     if owner.username != username:
         return redirect("accounts:profile", username=owner.username, permanent=True)
-    artworks = owner.artworks.listed().as_cards().select_related("owner")
-    page = CappedPaginator(artworks, 24).get_page(page_number(request.GET.get("page")))
+    listed = Artwork.objects.listed().filter(owner=owner)
+    totals = listed.aggregate(artworks=Count("pk"), likes=Coalesce(Sum("likes_count"), 0))
+    cards = listed.as_cards().select_related("owner")
+    paginator = CappedPaginator(cards, 24, count=totals["artworks"])
+    page = paginator.get_page(page_number(request.GET.get("page")))
     collections = (
         Collection.objects.listed().filter(owner=owner).with_counts().order_by("-created_at")
     )
@@ -133,7 +138,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "profile_user": owner,
         "page": page,
         "collections": collections,
-        "artwork_count": page.paginator.count,
-        "total_likes": Artwork.objects.listed().filter(owner=owner).total_likes(),
+        "artwork_count": totals["artworks"],
+        "total_likes": totals["likes"],
     }
     return render(request, "accounts/profile.html", context)

@@ -16,9 +16,20 @@ MAX_PAGES = 500
 
 
 class CappedPaginator(Paginator):
-    def __init__(self, object_list, per_page: int, *, max_pages: int | None = None, **kwargs):
+    def __init__(
+        self,
+        object_list,
+        per_page: int,
+        *,
+        max_pages: int | None = None,
+        count: int | None = None,
+        **kwargs,
+    ):
+        """`count`: the number of items when the caller has counted them already."""
         super().__init__(object_list, per_page, **kwargs)
         self.cap = (max_pages or MAX_PAGES) * per_page
+        if count is not None:
+            self.counted = count
 
     @cached_property
     def counted(self) -> int:

@@ -182,9 +182,6 @@ class ArtworkQuerySet(models.QuerySet):
             .order_by("-similarity", "-created_at", "-id")
         )
 
-    def total_likes(self) -> int:
-        return self.aggregate(total=models.Sum("likes_count"))["total"] or 0
-
     def listed_to(self, user) -> ArtworkQuerySet:
         """What may be listed, or linked, for `user`: public artworks and their own
         (everything for staff). Unlisted URLs are secrets no list may publish."""
@@ -312,6 +309,14 @@ class Artwork(models.Model):
                 fields=["-created_at"],
                 condition=Q(featured=True),
                 name="artwork_by_featured",
+            ),
+            # A profile: its listed artworks newest first, and their count and likes
+            # summed from the index alone.
+            models.Index(
+                fields=["owner", "-created_at", "-id"],
+                include=["likes_count"],
+                condition=Q(visibility=Visibility.PUBLIC),
+                name="artwork_listed_by_user",
             ),
             # Trending: the listed artworks in the order of trending(); its 40-day
             # window filters rows as the index is read.

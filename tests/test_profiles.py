@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
-from gallery.models import Like
+from accounts.models import User
+from gallery.models import Artwork, Like
 from tests.factories import make_artwork, make_collection, make_user
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +72,32 @@ def test_username_case_redirects_to_the_canonical_url(client, owner):
     response = client.get("/u/OWNER/")
     assert response.status_code == 301
     assert response["Location"] == "/u/owner/"
+
+
+def plan_of(queryset) -> str:
+    """The plan PostgreSQL picks with sequential scans ruled out: an index path if one
+    can serve the query at all."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_usernames_and_emails_are_found_through_their_lowercase_indexes(owner):
+    assert User.objects.with_username("OWNER").get() == owner
+    assert User.objects.get_by_natural_key("Owner@Example.com") == owner
+    assert "user_username_ci_unique" in plan_of(User.objects.with_username("OWNER"))
+    assert "Seq Scan" in plan_of(User.objects.filter(username__iexact="OWNER"))
+
+
+def test_a_profile_counts_its_artworks_and_likes_from_one_index(client, owner):
+    for likes in (3, 4):
+        artwork = make_artwork(owner)
+        Artwork.objects.filter(pk=artwork.pk).update(likes_count=likes)
+    make_artwork(owner, visibility="private")
+    page = client.get("/u/owner/").text
+    assert "<strong>2</strong> artworks" in page
+    assert "<strong>7</strong> likes" in page
+    listed = Artwork.objects.listed().filter(owner=owner)
+    assert "artwork_listed_by_user" in plan_of(listed.values("likes_count"))
