@@ -19,6 +19,7 @@ from accounts.forms import ApiKeyForm, DeleteAccountForm, PreferencesForm, Profi
 from accounts.models import ApiKey, User, UserSettings
 from config.paging import CappedPaginator
 from config.params import page_number
+from gallery import pagecache
 from gallery.models import Artwork, Collection
 
 # Session key holding the id of a key just added, so that the next page shows it once.
@@ -122,6 +123,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@pagecache.for_visitors
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     owner = get_object_or_404(User.objects.with_username(username), is_active=True)
     if owner.username != username:

@@ -170,6 +170,18 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Whole pages for anonymous visitors (gallery/pagecache.py), in each process's memory:
+# served with no query but the shared version's. Up to PAGE_CACHE_SECONDS old for
+# what no change signal covers (counters on cards); 0 turns the cache off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 30)
+if PAGE_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("PAGE_CACHE_SECONDS must be 0 (no page cache) or more.")
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    # A few hundred pages of about 20-60 KB each: some megabytes per process.
+    "OPTIONS": {"MAX_ENTRIES": 400},
+}
 
 # --- Accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -167,7 +167,7 @@ class ArtworkAdmin(DateHierarchyAdmin):
 
     @admin.action(description="Unfeature the selected artworks", permissions=["change"])
     def unfeature(self, request, queryset: QuerySet) -> None:
-        changed = queryset.filter(featured=True).update(featured=False, updated_at=timezone.now())
+        changed = queryset.unfeature()
         self.message_user(request, f"{changed} artwork(s) unfeatured.", messages.SUCCESS)
 
     @admin.action(description="Make the selected artworks public", permissions=["change"])

@@ -31,6 +31,7 @@ from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
 from gallery import frames as frame_rules
+from gallery import pagecache
 from gallery.expressions import (  # migrations name some as gallery.models.<name>
     HIGHLIGHT_START,
     HIGHLIGHT_STOP,
@@ -98,13 +99,20 @@ class ArtworkQuerySet(models.QuerySet):
         changes = {"visibility": visibility, "updated_at": timezone.now()}
         if visibility != Visibility.PUBLIC:
             changes["featured"] = False
+        pagecache.forget_all()
         return self.exclude(visibility=visibility).update(**changes)
 
     def feature(self) -> int:
         """Feature those of these artworks that may be; returns how many changed."""
+        pagecache.forget_all()
         return self.filter(FEATURABLE, featured=False).update(
             featured=True, updated_at=timezone.now()
         )
+
+    def unfeature(self) -> int:
+        """Stop featuring these artworks; returns how many changed."""
+        pagecache.forget_all()
+        return self.filter(featured=True).update(featured=False, updated_at=timezone.now())
 
     def listed(self) -> ArtworkQuerySet:
         """What may appear in the gallery, search, profiles and similar lists."""
@@ -534,6 +542,7 @@ class Collection(models.Model):
             CollectionItem.objects.filter(pk=item.pk).update(position=theirs)
             CollectionItem.objects.filter(pk=neighbour.pk).update(position=mine)
             Collection.objects.filter(pk=self.pk).update(updated_at=timezone.now())
+            pagecache.forget_all()
         return True
 
     def append(self, artwork: Artwork) -> CollectionItem:

@@ -1,6 +1,7 @@
 """What happens around saves and deletes that no single view owns: stored objects go
 with their rows, like counters follow likes added or removed outside engagement.py
-(the admin, cascades). Connected in GalleryConfig.ready()."""
+(the admin, cascades), cached pages are forgotten when what they show changes.
+Connected in GalleryConfig.ready()."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from gallery import engagement, exports
-from gallery.models import Artwork, File, Like
+from gallery import engagement, exports, pagecache
+from gallery.models import Artwork, Collection, CollectionItem, File, Like
 
 
 @receiver(post_delete, sender=File)
@@ -56,3 +57,18 @@ def uncount_likes_of_deleted_user(sender, instance, **kwargs) -> None:
 def delete_cached_exports(sender, instance: Artwork, **kwargs) -> None:
     """Rendered exports (GIF, PNG, SVG) are cached in storage; they go with the artwork."""
     transaction.on_commit(lambda: exports.delete_exports(instance), robust=True)
+
+
+@receiver(post_save, sender=Artwork)
+@receiver(post_delete, sender=Artwork)
+@receiver(post_save, sender=Collection)
+@receiver(post_delete, sender=Collection)
+@receiver(post_save, sender=CollectionItem)
+@receiver(post_delete, sender=CollectionItem)
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL)
+def forget_cached_pages(sender, update_fields=None, **kwargs) -> None:
+    """What the gallery shows changed: no cached page may show it as it was. (A
+    sign-in's last_login changes nothing shown.)"""
+    if update_fields is None or set(update_fields) - {"last_login"}:
+        pagecache.forget_all()

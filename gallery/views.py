@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from config.paging import CappedPaginator
 from config.params import page_number
-from gallery import access, engagement, oembeds
+from gallery import access, engagement, oembeds, pagecache
 from gallery.models import Artwork, Collection, Like, Visibility
 
 CARDS_PER_PAGE = 24
@@ -29,6 +29,7 @@ TABS = {
 
 
 @require_safe
+@pagecache.for_visitors
 def home(request: HttpRequest) -> HttpResponse:
     """The gallery: Latest, Trending or Featured public artworks, optionally searched."""
     query = request.GET.get("q", "").strip()[:200]
@@ -53,7 +54,17 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
     art = access.artwork_for_viewer(request.user, public_id)
-    engagement.count_view_of(request, art)
+    engagement.count_view_of(request, art)  # counted whether the page is cached or not
+    if pagecache.for_anyone(request):
+        # The row is at hand: its edits and counters are in the key, so they show at once.
+        key = pagecache.page_key(request, art.updated_at, art.likes_count, art.views_count)
+        return pagecache.cached_page(key) or pagecache.keep_page(
+            request, key, _artwork_page(request, art)
+        )
+    return _artwork_page(request, art)
+
+
+def _artwork_page(request: HttpRequest, art: Artwork) -> HttpResponse:
     liked = (
         request.user.is_authenticated
         and Like.objects.filter(user=request.user, artwork=art).exists()
@@ -113,6 +124,7 @@ def like(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @require_safe
+@pagecache.for_visitors
 def collection(request: HttpRequest, public_id: str) -> HttpResponse:
     coll = access.collection_for_viewer(request.user, public_id)
     items = access.collection_items_for(request.user, coll).as_cards().select_related("owner")

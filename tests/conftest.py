@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.core.cache import caches
 from django.test import Client, override_settings
 
 from config.services import s3_storage
@@ -41,10 +42,22 @@ def _test_settings():
         # The cache table outlives transactional tests: a run's many exports from
         # 127.0.0.1 must not add up to a limit (tests of the limit set their own).
         EXPORT_RENDER_RATE_LIMIT=0,
+        # Tests change rows behind the views' backs (bulk updates of dates and
+        # counters); the page cache has tests of its own (the page_cache fixture).
+        PAGE_CACHE_SECONDS=0,
     )
     overrides.enable()
     yield
     overrides.disable()
+
+
+@pytest.fixture
+def page_cache(settings):
+    """The anonymous page cache on, as in production, and empty."""
+    settings.PAGE_CACHE_SECONDS = 30
+    caches["pages"].clear()
+    yield caches["pages"]
+    caches["pages"].clear()
 
 
 @pytest.fixture(autouse=True)

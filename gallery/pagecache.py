@@ -1,0 +1,99 @@
+"""Whole pages kept for anonymous visitors, so that a busy gallery renders each page
+once every PAGE_CACHE_SECONDS instead of once per visitor.
+
+Only a request without a session cookie and without messages is served from the cache
+or stored in it: such a request is anonymous without a look at the session, and it is
+shown what every anonymous visitor is shown. Signed-in visitors always carry a session
+cookie, so they never see a page rendered for someone else, nor leave theirs behind. A
+page that set anything on the client (a CSRF token it used, a session it wrote) is not
+stored.
+
+The bodies live in each process's own memory (the `pages` cache). Their keys carry a
+version kept in the shared cache: every change to what the gallery shows
+(signals.py) replaces it, so that every process forgets its pages at once. The
+lifetime bounds what no version follows: counters on cards, and a change made by a
+bulk UPDATE elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+
+PAGES = "pages"
+VERSION_KEY = "pagecache:version"
+MESSAGES_COOKIE = "messages"  # the cookie storage of django.contrib.messages
+# What a stored page may answer with, besides its body and status.
+KEPT_HEADERS = ("Content-Type", "X-Robots-Tag", "Content-Language")
+
+
+def for_anyone(request: HttpRequest) -> bool:
+    """Whether `request` may be answered with (and its answer kept as) the page any
+    anonymous visitor gets."""
+    return (
+        settings.PAGE_CACHE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and not request.COOKIES.keys() & {settings.SESSION_COOKIE_NAME, MESSAGES_COOKIE}
+    )
+
+
+def forget_all() -> None:
+    """Every process's pages go stale now (once the current transaction commits)."""
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, secrets.token_hex(8), None))
+
+
+def _version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # First use, or culled from the shared cache: a random one, never a number
+        # that pages from before could still be stored under. `add`, so that two
+        # processes starting together agree.
+        cache.add(VERSION_KEY, secrets.token_hex(8), None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def page_key(request: HttpRequest, *parts: object) -> str:
+    """The page's key: the version, the full path, and whatever else it depends on."""
+    text = "\n".join(map(str, (_version(), request.get_full_path(), *parts)))
+    return "page:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def cached_page(key: str) -> HttpResponse | None:
+    stored = caches[PAGES].get(key)
+    if stored is None:
+        return None
+    status, headers, content = stored
+    return HttpResponse(content, status=status, headers=headers)
+
+
+def keep_page(request: HttpRequest, key: str, response: HttpResponse) -> HttpResponse:
+    """Store `response` under `key` if any anonymous visitor may be given it."""
+    touched_client = request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or (
+        hasattr(request, "session") and request.session.modified
+    )
+    if response.status_code == 200 and not response.streaming and not touched_client:
+        headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+        stored = (response.status_code, headers, response.content)
+        caches[PAGES].set(key, stored, settings.PAGE_CACHE_SECONDS)
+    return response
+
+
+def for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Cache `view`'s pages for anonymous visitors, by full path."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not for_anyone(request):
+            return view(request, *args, **kwargs)
+        key = page_key(request)
+        return cached_page(key) or keep_page(request, key, view(request, *args, **kwargs))
+
+    return wrapper

@@ -1,0 +1,126 @@
+"""Whole pages cached for anonymous visitors (gallery/pagecache.py): served without
+rendering, never to or from a signed-in visitor, never stale after a change, and
+views still counted once per visitor."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from gallery.models import Artwork
+from tests.factories import make_artwork, make_collection
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache")]
+
+
+def visitor(address: str = "203.0.113.7") -> Client:
+    return Client(REMOTE_ADDR=address, HTTP_USER_AGENT="Mozilla/5.0 (a visitor)")
+
+
+def queries_for(client: Client, url: str) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.text, len(captured)
+
+
+@pytest.mark.parametrize("url", ["/", "/?tab=trending", "/?q=comet", "/u/owner/", "collection"])
+def test_an_anonymous_page_is_rendered_once_then_served_from_the_cache(owner, url):
+    artworks = [make_artwork(owner, prompt=f"comet {n}") for n in range(3)]
+    if url == "collection":
+        url = make_collection(owner, artworks=artworks, name="Shelf").get_absolute_url()
+    first, rendering = queries_for(visitor(), url)
+    again, cached = queries_for(visitor("198.51.100.9"), url)
+    assert again == first
+    assert cached <= 1 < rendering  # at most the shared version is read
+
+
+def test_the_artwork_page_is_cached_but_every_new_visitor_is_counted(owner):
+    artwork = make_artwork(owner, prompt="lighthouse at night")
+    url = artwork.get_absolute_url()
+    first = visitor("203.0.113.1")
+    _, rendering = queries_for(first, url)
+    _, cached = queries_for(first, url)  # the same visitor again: not counted again
+    assert cached < rendering
+    artwork.refresh_from_db()
+    assert artwork.views_count == 1
+
+    page, _ = queries_for(visitor("203.0.113.2"), url)  # someone else: counted
+    artwork.refresh_from_db()
+    assert artwork.views_count == 2
+    assert "<dd>2</dd>" in page  # their own view included, as before the cache
+
+
+def test_signed_in_visitors_never_get_or_leave_a_cached_page(client, owner, other_user):
+    make_artwork(owner, prompt="comet tail")
+    anonymous_page = visitor().get("/").text
+    assert "Log in" in anonymous_page
+
+    client.force_login(other_user)
+    signed_in_page = client.get("/").text
+    assert "Log out" in signed_in_page and other_user.display_name in signed_in_page
+
+    # ...and what the signed-in visitor saw was not kept for the next anonymous one.
+    later = visitor("198.51.100.20").get("/").text
+    assert "Log out" not in later and other_user.display_name not in later
+
+
+def test_private_and_own_pages_never_reach_anonymous_visitors(client, owner):
+    private = make_artwork(owner, prompt="secret sketch", visibility="private")
+    client.force_login(owner)
+    assert client.get(private.get_absolute_url()).status_code == 200
+    assert visitor().get(private.get_absolute_url()).status_code == 404
+    assert "secret sketch" not in visitor().get("/").text
+
+
+def test_the_anonymous_artwork_page_carries_no_token_and_sets_no_cookie(owner):
+    artwork = make_artwork(owner)
+    response = visitor().get(artwork.get_absolute_url())
+    assert "csrfmiddlewaretoken" not in response.text
+    assert not response.cookies
+    assert f'href="/accounts/login/?next=/a/{artwork.public_id}/"' in response.text
+
+
+def test_a_change_shows_at_once(owner, django_capture_on_commit_callbacks):
+    artwork = make_artwork(owner, prompt="first draft")
+    assert "first draft" in visitor().get("/").text
+    assert "first draft" in visitor().get(artwork.get_absolute_url()).text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        artwork.prompt = "second draft"
+        artwork.save()
+    assert "second draft" in visitor().get("/").text
+    assert "second draft" in visitor().get(artwork.get_absolute_url()).text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Artwork.objects.filter(pk=artwork.pk).set_visibility("private")
+    assert "second draft" not in visitor().get("/").text
+    assert visitor().get(artwork.get_absolute_url()).status_code == 404
+
+
+def test_a_visitor_with_messages_waiting_gets_a_fresh_page(owner):
+    make_artwork(owner, prompt="comet")
+    visitor().get("/")
+    client = visitor()
+    client.cookies["messages"] = "anything"
+    _, rendering = queries_for(client, "/")
+    assert rendering > 1
+
+
+def test_no_page_cache_when_turned_off(settings, owner):
+    settings.PAGE_CACHE_SECONDS = 0
+    make_artwork(owner, prompt="comet")
+    queries_for(visitor(), "/")
+    _, again = queries_for(visitor(), "/")
+    assert again > 1
+
+
+def test_a_sign_in_does_not_empty_the_cache(client, owner, django_capture_on_commit_callbacks):
+    make_artwork(owner, prompt="comet")
+    visitor().get("/")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.force_login(owner)  # saves last_login
+    _, queries = queries_for(visitor("198.51.100.3"), "/")
+    assert queries <= 1
