@@ -31,7 +31,13 @@ PAGES = "pages"
 VERSION_KEY = "pagecache:version"
 MESSAGES_COOKIE = "messages"  # the cookie storage of django.contrib.messages
 # What a stored page may answer with, besides its body and status.
-KEPT_HEADERS = ("Content-Type", "X-Robots-Tag", "Content-Language")
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Language",
+    "X-Robots-Tag",
+    "Cache-Control",
+    "Content-Security-Policy",  # an embed's, which lets other sites frame it
+)
 
 
 def for_anyone(request: HttpRequest) -> bool:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 
 from config.middleware import BASE_CSP
 from config.params import InvalidNumber
-from gallery import access, oembeds, shares
+from gallery import access, oembeds, pagecache, shares
 from gallery.models import Artwork, Visibility
 
 # --- Share links -------------------------------------------------------------------------
@@ -69,6 +69,7 @@ def _embed_response(request: HttpRequest, artwork: Artwork, *, via_share=False) 
 
 @xframe_options_exempt
 @require_safe
+@pagecache.for_visitors
 def artwork_embed(request: HttpRequest, public_id: str) -> HttpResponse:
     response = _embed_response(request, access.artwork_for_viewer(request.user, public_id))
     if response.status_code == 200 and request.user.is_anonymous:

@@ -124,3 +124,17 @@ def test_a_sign_in_does_not_empty_the_cache(client, owner, django_capture_on_com
         client.force_login(owner)  # saves last_login
     _, queries = queries_for(visitor("198.51.100.3"), "/")
     assert queries <= 1
+
+
+def test_a_cached_embed_may_still_be_framed_by_other_sites(owner):
+    artwork = make_artwork(owner)
+    url = f"/a/{artwork.public_id}/embed/"
+    first = visitor().get(url)
+    _, queries = queries_for(visitor("198.51.100.4"), url)
+    again = visitor("198.51.100.5").get(url)
+    assert queries <= 1
+    assert again.content == first.content
+    for response in (first, again):
+        assert "frame-ancestors *" in response["Content-Security-Policy"]
+        assert "X-Frame-Options" not in response
+        assert "public" in response["Cache-Control"]
