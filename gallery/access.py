@@ -8,6 +8,8 @@ rules themselves; this module is how views and forms apply them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -17,10 +19,12 @@ from gallery.models import OPEN_BY_URL, Artwork, ArtworkQuerySet, Collection
 ANONYMOUS = AnonymousUser()
 
 
-def artwork_for_viewer(user, public_id: str) -> Artwork:
+def artwork_for_viewer(user, public_id: str, *, only: Sequence[str] = ()) -> Artwork:
     """The artwork `user` may open by its URL (public and unlisted ones, their own,
-    everything for staff), or 404."""
-    artworks = Artwork.objects.visible_to(user).select_related("owner")
+    everything for staff), or 404. With `only`, just those columns are read (and the
+    owner is not joined): a view that needs the frames alone skips the rest."""
+    artworks = Artwork.objects.visible_to(user)
+    artworks = artworks.only(*only) if only else artworks.select_related("owner")
     return get_object_or_404(artworks, public_id=public_id)
 
 

@@ -3,14 +3,22 @@
 An artwork is a list of text frames. Every frame has at most `height` lines of at most
 `width` characters. The model's clean(), every form and the importers call
 `validate_frames`; the database repeats the numeric limits as check constraints.
+The artwork page's player fetches the frames from a URL versioned here (frames_url).
 """
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+if TYPE_CHECKING:
+    from gallery.models import Artwork
 
 MIN_FRAMES, MAX_FRAMES = 1, 500
 MIN_WIDTH, MAX_WIDTH = 1, 300
@@ -140,3 +148,22 @@ def validate_size(width: object, height: object) -> None:
                 code=f"{name}_out_of_range",
                 params={"label": name.capitalize(), "low": low, "high": high},
             )
+
+
+# --- The player's copy of the frames -----------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def frames_version(artwork: Artwork) -> str:
+    """Changes whenever the frames may have changed: every save of an artwork bumps
+    its updated_at. A URL that carries it may be cached for good (frames_url)."""
+    microseconds = (artwork.updated_at - _EPOCH) // timedelta(microseconds=1)
+    return hashlib.sha256(f"{artwork.pk}:{microseconds}".encode()).hexdigest()[:16]
+
+
+def frames_url(artwork: Artwork) -> str:
+    """Where the artwork page's player fetches the frames: a new URL for each version,
+    so caches never serve old frames."""
+    path = reverse("gallery:artwork_frames", args=[artwork.public_id])
+    return f"{path}?v={frames_version(artwork)}"

@@ -9,6 +9,7 @@ app_name = "gallery"
 # /a/<id>/ an artwork, by its random public id, and what hangs off it
 artwork_urls = [
     path("", views.artwork, name="artwork"),
+    path("frames.json", views.artwork_frames, name="artwork_frames"),
     path("like/", views.like, name="like"),
     path("embed/", share_views.artwork_embed, name="artwork_embed"),
     path("remix/", studio_views.artwork_remix, name="remix"),

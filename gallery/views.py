@@ -3,6 +3,8 @@ Views only wire HTTP to the rules (gallery/access.py, engagement.py, the models)
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.views import redirect_to_login
 from django.http import (
     HttpRequest,
@@ -11,11 +13,13 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_POST, require_safe
 
 from config.paging import CappedPaginator
 from config.params import page_number
 from gallery import access, engagement, oembeds, pagecache
+from gallery import frames as frame_rules
 from gallery.models import Artwork, Collection, Like, Visibility
 
 CARDS_PER_PAGE = 24
@@ -129,3 +133,37 @@ def collection(request: HttpRequest, public_id: str) -> HttpResponse:
     coll = access.collection_for_viewer(request.user, public_id)
     items = access.collection_items_for(request.user, coll).as_cards().select_related("owner")
     return render(request, "gallery/collection.html", {"collection": coll, "artworks": items})
+
+
+# The frames' columns, and whatever decides who may have them and which version they are.
+FRAMES_COLUMNS = ("frames", "visibility", "updated_at")
+# A versioned frames URL never changes content, so when anyone with the page's URL may
+# open the artwork, every cache may keep it for good. A private artwork's frames never
+# go into a shared cache, and the browser asks each time (a 304 is cheap), so that they
+# stop playing for whoever signs out or loses access. So does a URL whose version is
+# wrong or missing: it may be about to change.
+IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
+REVALIDATE_CACHE_CONTROL = "private, no-cache"
+
+
+@require_safe
+def artwork_frames(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The artwork page's frames for its player, as compact JSON, fetched apart from
+    the page (the page shows the first frame) so that they travel once, gzipped and
+    cached under a versioned URL (frames.frames_url). Not a view of the artwork: the
+    page counted it. Shares and embeds keep their frames in the page, so that nothing
+    gets around a share's view limit."""
+    art = access.artwork_for_viewer(request.user, public_id, only=FRAMES_COLUMNS)
+    version = frame_rules.frames_version(art)
+    response = HttpResponse(content_type="application/json")
+    response["ETag"] = f'"{version}"'
+    if request.GET.get("v") == version and access.open_to_anyone(art):
+        response["Cache-Control"] = IMMUTABLE_CACHE_CONTROL
+    else:
+        response["Cache-Control"] = REVALIDATE_CACHE_CONTROL
+    response["X-Robots-Tag"] = "noindex"
+    conditional = get_conditional_response(request, etag=response["ETag"], response=response)
+    if conditional is not response:
+        return conditional  # 304, with the ETag and Cache-Control above
+    response.content = json.dumps(art.frames, ensure_ascii=False, separators=(",", ":"))
+    return response

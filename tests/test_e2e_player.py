@@ -1,4 +1,6 @@
-"""The player in a real browser: it animates, pauses, and respects reduced motion.
+"""The player in a real browser: it animates from the frames it fetches, pauses, and
+respects reduced motion; without the frames (no JavaScript, a failed fetch) the first
+frame stays.
 
 Playwright's clock stands in for the page's timers and stays stopped, so a test moves
 time on by whole frames and then expects what the player shows: no sleeping, no sampling.
@@ -12,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import make_artwork
+from tests.test_artwork_frames import random_frames
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -80,3 +83,49 @@ def test_without_javascript_the_first_frame_is_shown(browser_context, artwork):
     page.goto(artwork.get_absolute_url())
     expect_frame(page, 0)
     expect(page.locator("[data-player-toggle]")).to_be_hidden()
+
+
+def test_a_big_artwork_plays_from_the_frames_fetched_apart(page, owner):
+    frames = [f"frame {n:02d}\n{art}" for n, art in enumerate(random_frames(72, 120, 39))]
+    artwork = make_artwork(owner, frames=frames, width=120, height=40, fps=FPS)
+    screen = page.locator("[data-player-screen]")
+    counter = page.locator("[data-player-counter]")
+    with page.expect_response(lambda response: "frames.json" in response.url) as fetched:
+        open_with_stopped_clock(page, artwork.get_absolute_url())
+    assert fetched.value.status == 200
+    expect(page.locator("#player-frames")).to_have_count(0)  # not in the page
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    expect(counter).to_have_text("Frame 1 of 72")
+    page.clock.run_for(5 * FRAME_MS)
+    expect(screen).to_contain_text("frame 05")
+    expect(counter).to_have_text("Frame 6 of 72")
+
+
+def test_a_private_artwork_plays_for_its_owner(page, live_server, owner, client):
+    artwork = make_artwork(owner, frames=FRAMES, width=8, height=1, fps=FPS, visibility="private")
+    client.force_login(owner)
+    cookie = client.cookies["sessionid"]
+    page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    open_with_stopped_clock(page, artwork.get_absolute_url())
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    page.clock.run_for(FRAME_MS)
+    expect_frame(page, 1)
+
+
+@pytest.mark.parametrize("failure", ["network", "http"])
+def test_when_the_frames_fail_to_come_the_first_frame_stays(page, artwork, failure):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    if failure == "network":
+        page.route("**/frames.json*", lambda route: route.abort())
+    else:
+        page.route("**/frames.json*", lambda route: route.fulfill(status=503, body="later"))
+    event = "requestfailed" if failure == "network" else "requestfinished"
+    with page.expect_event(event, lambda request: "frames.json" in request.url):
+        open_with_stopped_clock(page, artwork.get_absolute_url())
+    # One more round trip, by when the failure has been handled (or thrown).
+    page.evaluate("() => fetch(document.querySelector('script[src*=player]').src)")
+    page.clock.run_for(10 * FRAME_MS)
+    expect_frame(page, 0)
+    expect(page.locator("[data-player-toggle]")).to_be_hidden()
+    assert errors == []

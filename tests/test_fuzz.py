@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 
 from accounts.models import ApiKey, User
 from gallery import exports
+from gallery.frames import frames_version
 from gallery.models import Generation, Like, Visibility
 from gallery.views import TABS
 from tests import factories
@@ -83,6 +84,7 @@ GET_PARAMS = {
     "accounts:profile": ["page"],
     "gallery:home": ["q", "tab", "page"],
     "gallery:artwork": [],
+    "gallery:artwork_frames": ["v"],
     "gallery:like": [],
     "gallery:artwork_embed": ["autoplay", "loop", "theme"],
     "gallery:remix": [],
@@ -114,6 +116,7 @@ COMMON_GET_PARAMS = ["next"]
 
 ARTWORK_ROUTES = {
     "gallery:artwork",
+    "gallery:artwork_frames",
     "gallery:like",
     "gallery:artwork_embed",
     "gallery:remix",
@@ -196,7 +199,10 @@ class World:
             "theme": sorted(exports.THEMES),
             "autoplay": ["0", "1"],
             "loop": ["0", "1"],
-            "v": [exports.export_version(artwork)[:8] for artwork in self.artworks],
+            "v": [
+                *(exports.export_version(artwork)[:8] for artwork in self.artworks),
+                *(frames_version(artwork) for artwork in self.artworks),
+            ],
             "download": ["1"],
             "url": [f"http://testserver{artwork.get_absolute_url()}" for artwork in self.artworks],
             "maxwidth": ["300", "1"],

@@ -6,6 +6,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from gallery.exports import export_url
 from gallery.expressions import HIGHLIGHT_START, HIGHLIGHT_STOP
+from gallery.frames import frames_url
 
 register = template.Library()
 
@@ -41,3 +42,9 @@ def export_url_tag(artwork, fmt: str, download: bool = False) -> str:
     """The versioned export URL (changes with every edit, so caches never go stale)."""
     url = export_url(artwork, fmt)
     return f"{url}&download=1" if download else url
+
+
+@register.simple_tag(name="frames_url")
+def frames_url_tag(artwork) -> str:
+    """Where the player fetches the frames (versioned, so caches may keep them for good)."""
+    return frames_url(artwork)

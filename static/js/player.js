@@ -2,7 +2,9 @@
 // script a visitor still sees a still. AsciiPlayer plays frames in a <pre> at an fps,
 // with a play/pause button, the space key, a frame counter, and respect for
 // prefers-reduced-motion (the animation then waits for Play). The artwork page starts
-// one from its json_script; the studio editor drives one for its live preview.
+// one with the frames it fetches from data-frames-url (sent apart, so the page stays
+// small), shares and embeds with their json_script; the studio editor drives one for
+// its live preview.
 (function () {
   "use strict";
 
@@ -64,18 +66,41 @@
 
   window.AsciiPlayer = AsciiPlayer;
 
+  function start(root, frames) {
+    var fps = parseInt(root.dataset.fps, 10) || 10;
+    var player = new AsciiPlayer(root, frames, fps, {
+      autoplay: root.dataset.autoplay !== "0",
+      loop: root.dataset.loop !== "0",
+    });
+    document.addEventListener("keydown", function (event) {
+      var tag = (event.target.tagName || "").toLowerCase();
+      if (event.key !== " " || ["input", "textarea", "select", "button", "a"].indexOf(tag) >= 0) return;
+      event.preventDefault();
+      player.flip();
+    });
+  }
+
+  function isFrames(value) {
+    return Array.isArray(value) && value.length > 0 &&
+      value.every(function (frame) { return typeof frame === "string"; });
+  }
+
   var root = document.querySelector("[data-player]");
+  if (!root) return;
+  var url = root.dataset.framesUrl;
+  if (url) {
+    // Until the frames arrive (or if they never do) the page's first frame stays, with
+    // the controls hidden. The cookies go along, so owners see their private works.
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("frames: HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (frames) {
+        if (isFrames(frames)) start(root, frames);
+      }, function () { /* offline or gone: the still is the page */ });
+    return;
+  }
   var data = document.getElementById("player-frames");
-  if (!root || !data) return;
-  var fps = parseInt(root.dataset.fps, 10) || 10;
-  var player = new AsciiPlayer(root, JSON.parse(data.textContent), fps, {
-    autoplay: root.dataset.autoplay !== "0",
-    loop: root.dataset.loop !== "0",
-  });
-  document.addEventListener("keydown", function (event) {
-    var tag = (event.target.tagName || "").toLowerCase();
-    if (event.key !== " " || ["input", "textarea", "select", "button", "a"].indexOf(tag) >= 0) return;
-    event.preventDefault();
-    player.flip();
-  });
+  if (data) start(root, JSON.parse(data.textContent));
 })();
