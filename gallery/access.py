@@ -19,11 +19,14 @@ from gallery.models import OPEN_BY_URL, Artwork, ArtworkQuerySet, Collection
 ANONYMOUS = AnonymousUser()
 
 
-def artwork_for_viewer(user, public_id: str, *, only: Sequence[str] = ()) -> Artwork:
+def artwork_for_viewer(
+    user, public_id: str, *, only: Sequence[str] = (), defer: Sequence[str] = ()
+) -> Artwork:
     """The artwork `user` may open by its URL (public and unlisted ones, their own,
     everything for staff), or 404. With `only`, just those columns are read (and the
-    owner is not joined): a view that needs the frames alone skips the rest."""
-    artworks = Artwork.objects.visible_to(user)
+    owner is not joined): a view that needs the frames alone skips the rest. With
+    `defer`, those are left out: a page that shows the poster frame skips the frames."""
+    artworks = Artwork.objects.visible_to(user).defer(*defer)
     artworks = artworks.only(*only) if only else artworks.select_related("owner")
     return get_object_or_404(artworks, public_id=public_id)
 

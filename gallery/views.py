@@ -57,7 +57,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
-    art = access.artwork_for_viewer(request.user, public_id)
+    # The player fetches the frames (artwork_frames); the page shows the poster frame.
+    art = access.artwork_for_viewer(request.user, public_id, defer=("frames", "search_vector"))
     engagement.count_view_of(request, art)  # counted whether the page is cached or not
     if pagecache.for_anyone(request):
         # The row is at hand: its edits and counters are in the key, so they show at once.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from gallery.frames import frames_url
@@ -130,3 +132,12 @@ def test_private_collection_is_404_for_others(client, owner, other_user):
 
 def test_pages_refuse_framing(client, artworks):
     assert client.get(reverse("gallery:home"))["X-Frame-Options"] == "DENY"
+
+
+def test_the_artwork_page_never_reads_the_frames(client, owner):
+    """The player fetches them (frames.json); the page needs only the poster frame."""
+    artwork = make_artwork(owner, frames=[f"{n:>3}" for n in range(200)], width=3, height=1)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(artwork.get_absolute_url()).text
+    assert "  0" in page
+    assert not any('"gallery_artwork"."frames"' in query["sql"] for query in captured)
