@@ -311,7 +311,8 @@ class Artwork(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="artwork_by_user"),
-            models.Index(fields=["visibility", "-created_at"], name="artwork_by_visibility"),
+            # With the id, so that a deep page of the gallery skips rows in the index.
+            models.Index(fields=["visibility", "-created_at", "-id"], name="artwork_by_visibility"),
             models.Index(fields=["-created_at"], name="artwork_by_created"),
             models.Index(
                 fields=["-created_at"],

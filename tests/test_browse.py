@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 
 import pytest
@@ -314,3 +315,15 @@ def test_long_lists_count_only_as_far_as_the_pages_reach(client, owner, monkeypa
 def test_every_typed_text_makes_a_query_postgresql_accepts(typed):
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_tsquery('english', %s)", [tsquery_text(typed)])
+
+
+def test_a_page_skips_rows_by_their_ids_alone(client, owner):
+    """The rows before the page are skipped in a subquery of ids (an index-only scan),
+    and only the page's own rows are read and joined to their owners."""
+    for number in range(30):
+        make_artwork(owner, prompt=f"star {number}")
+    with CaptureQueriesContext(connection) as captured:
+        prompts = listed_prompts(client, page=2)
+    assert prompts == [f"star {number}" for number in range(5, -1, -1)]
+    page_sql = next(q["sql"] for q in captured if "poster_frame" in q["sql"])
+    assert re.search(r"IN \(SELECT \S+ AS \S+ FROM \"gallery_artwork\" .* OFFSET 24\)", page_sql)
