@@ -153,8 +153,10 @@ class ArtworkQuerySet(models.QuerySet):
             .order_by("-created_at", "-id")
             .values("pk")[:SEARCH_CANDIDATES]
         )
+        # The candidates carry every filter of `self`: the outer query only ranks them,
+        # and does not repeat the filters (which would make PostgreSQL scan them).
         return (
-            self.filter(pk__in=candidates)
+            self.model.objects.filter(pk__in=candidates)
             .annotate(
                 search_rank=SearchRank(F("search_vector"), query),
                 search_snippet=SearchHeadline(
@@ -185,7 +187,7 @@ class ArtworkQuerySet(models.QuerySet):
             .values("pk")[:SIMILAR_CANDIDATES]
         )
         return (
-            self.filter(pk__in=candidates)
+            self.model.objects.filter(pk__in=candidates)
             .annotate(similarity=SearchRank(F("search_vector"), query))
             .order_by("-similarity", "-created_at", "-id")
         )
