@@ -18,6 +18,7 @@ bulk UPDATE elsewhere.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -26,6 +27,8 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger(__name__)
 
 PAGES = "pages"
 VERSION_KEY = "pagecache:version"
@@ -51,8 +54,32 @@ def for_anyone(request: HttpRequest) -> bool:
 
 
 def forget_all() -> None:
-    """Every process's pages go stale now (once the current transaction commits)."""
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, secrets.token_hex(8), None))
+    """Every process's pages go stale now (once the current transaction commits). If
+    the shared cache cannot be reached, the change is saved all the same and the pages
+    expire within PAGE_CACHE_SECONDS (robust: the failure is logged)."""
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, secrets.token_hex(8), None), robust=True)
+
+
+def serve(request: HttpRequest, render: Callable[[], HttpResponse], *parts) -> HttpResponse:
+    """The page for `request` from the cache, else `render()`ed and kept there if any
+    anonymous visitor may be given it. `parts`: what else the page depends on besides
+    its full path."""
+    if not for_anyone(request):
+        return render()
+    key = _page_key(request, parts)
+    if key is None:
+        return render()
+    return _cached_page(key) or _keep_page(request, key, render())
+
+
+def for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Cache `view`'s pages for anonymous visitors, by full path."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return serve(request, lambda: view(request, *args, **kwargs))
+
+    return wrapper
 
 
 def _version() -> str:
@@ -66,13 +93,19 @@ def _version() -> str:
     return version
 
 
-def page_key(request: HttpRequest, *parts: object) -> str:
-    """The page's key: the version, the full path, and whatever else it depends on."""
-    text = "\n".join(map(str, (_version(), request.get_full_path(), *parts)))
+def _page_key(request: HttpRequest, parts: tuple) -> str | None:
+    """The version, the full path and `parts`, hashed; None while the shared cache
+    cannot be reached (the page is then rendered, as if there were no cache)."""
+    try:
+        version = _version()
+    except Exception:
+        logger.warning("The page cache's version could not be read.", exc_info=True)
+        return None
+    text = "\n".join(map(str, (version, request.get_full_path(), *parts)))
     return "page:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def cached_page(key: str) -> HttpResponse | None:
+def _cached_page(key: str) -> HttpResponse | None:
     stored = caches[PAGES].get(key)
     if stored is None:
         return None
@@ -80,8 +113,8 @@ def cached_page(key: str) -> HttpResponse | None:
     return HttpResponse(content, status=status, headers=headers)
 
 
-def keep_page(request: HttpRequest, key: str, response: HttpResponse) -> HttpResponse:
-    """Store `response` under `key` if any anonymous visitor may be given it."""
+def _keep_page(request: HttpRequest, key: str, response: HttpResponse) -> HttpResponse:
+    """Store `response` under `key` unless it is not the same for everyone."""
     touched_client = request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or (
         hasattr(request, "session") and request.session.modified
     )
@@ -90,16 +123,3 @@ def keep_page(request: HttpRequest, key: str, response: HttpResponse) -> HttpRes
         stored = (response.status_code, headers, response.content)
         caches[PAGES].set(key, stored, settings.PAGE_CACHE_SECONDS)
     return response
-
-
-def for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Cache `view`'s pages for anonymous visitors, by full path."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not for_anyone(request):
-            return view(request, *args, **kwargs)
-        key = page_key(request)
-        return cached_page(key) or keep_page(request, key, view(request, *args, **kwargs))
-
-    return wrapper

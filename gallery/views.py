@@ -60,13 +60,14 @@ def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
     # The player fetches the frames (artwork_frames); the page shows the poster frame.
     art = access.artwork_for_viewer(request.user, public_id, defer=("frames", "search_vector"))
     engagement.count_view_of(request, art)  # counted whether the page is cached or not
-    if pagecache.for_anyone(request):
-        # The row is at hand: its edits and counters are in the key, so they show at once.
-        key = pagecache.page_key(request, art.updated_at, art.likes_count, art.views_count)
-        return pagecache.cached_page(key) or pagecache.keep_page(
-            request, key, _artwork_page(request, art)
-        )
-    return _artwork_page(request, art)
+    # The row is at hand: its edits and counters are in the key, so they show at once.
+    return pagecache.serve(
+        request,
+        lambda: _artwork_page(request, art),
+        art.updated_at,
+        art.likes_count,
+        art.views_count,
+    )
 
 
 def _artwork_page(request: HttpRequest, art: Artwork) -> HttpResponse:

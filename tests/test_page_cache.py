@@ -138,3 +138,23 @@ def test_a_cached_embed_may_still_be_framed_by_other_sites(owner):
         assert "frame-ancestors *" in response["Content-Security-Policy"]
         assert "X-Frame-Options" not in response
         assert "public" in response["Cache-Control"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_the_shared_cache_pages_are_rendered_and_changes_saved(settings, caplog):
+    """The version lives in the shared cache; when it cannot be reached (here: its table
+    was never created), saving still works and every page is rendered afresh."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "no_such_cache_table",
+        },
+    }
+    artwork = make_artwork(prompt="saved anyway")
+    for address in ("203.0.113.50", "203.0.113.51"):
+        page, queries = queries_for(visitor(address), "/")
+        assert "saved anyway" in page
+        assert queries > 1
+    assert Artwork.objects.get(pk=artwork.pk).prompt == "saved anyway"
+    assert "page cache's version could not be read" in caplog.text
