@@ -4,13 +4,14 @@
 #   make test  - set up .venv with test tools, lint, run every test
 #   make test-fast - the same tests but those marked slow
 #   make fuzz  - the no-500 fuzz suite with hundreds of generated inputs per URL
+#   make bench - the load benchmark (bench/): gunicorn and wrk, 100,000 artworks
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast fuzz lint format clean
+.PHONY: run test test-fast fuzz bench lint format clean
 
 # Reinstall only when the requirement files change.
 $(VENV)/.run-installed: requirements.txt
@@ -45,6 +46,12 @@ test-fast: $(VENV)/.test-installed
 # fixed examples each (Hypothesis profiles: tests/hypothesis_profiles.py).
 fuzz: $(VENV)/.test-installed
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -m fuzz
+
+# The load benchmark of issue 12 (bench/pages.py): its own PostgreSQL in .data/bench-<N>,
+# loaded once and kept (--reuse), then gunicorn driven by wrk, warm and cold. More options
+# through BENCH_ARGS, e.g. make bench BENCH_ARGS="--million --explain".
+bench: $(VENV)/.run-installed
+	$(PY) -m bench.pages --reuse $(BENCH_ARGS)
 
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check .
