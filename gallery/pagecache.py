@@ -94,14 +94,19 @@ def _version() -> str:
 
 
 def _page_key(request: HttpRequest, parts: tuple) -> str | None:
-    """The version, the full path and `parts`, hashed; None while the shared cache
-    cannot be reached (the page is then rendered, as if there were no cache)."""
+    """The version, the page's absolute URL and `parts`, hashed; None while the shared
+    cache cannot be reached (the page is then rendered, as if there were no cache).
+    The scheme and host are in it because pages print absolute URLs (canonical links,
+    embed snippets), and a request for another allowed spelling of the host must not
+    leave its links in everyone's page."""
     try:
         version = _version()
     except Exception:
         logger.warning("The page cache's version could not be read.", exc_info=True)
         return None
-    text = "\n".join(map(str, (version, request.get_full_path(), *parts)))
+    if version is None:
+        return None  # a shared cache that keeps nothing could never forget a page
+    text = "\n".join(map(str, (version, request.build_absolute_uri(), *parts)))
     return "page:" + hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -158,3 +158,15 @@ def test_without_the_shared_cache_pages_are_rendered_and_changes_saved(settings,
         assert queries > 1
     assert Artwork.objects.get(pk=artwork.pk).prompt == "saved anyway"
     assert "page cache's version could not be read" in caplog.text
+
+
+def test_another_spelling_of_the_host_never_reaches_other_visitors(settings, owner):
+    """Pages print absolute URLs; Django allows any port and case of an allowed host."""
+    settings.ALLOWED_HOSTS = ["gallery.example"]
+    artwork = make_artwork(owner)
+    url = f"/a/{artwork.public_id}/embed/"
+    poisoned = visitor().get(url, headers={"host": "gallery.example:6666"})
+    assert "gallery.example:6666" in poisoned.text
+    clean = visitor("198.51.100.77").get(url, headers={"host": "gallery.example"})
+    assert "gallery.example:6666" not in clean.text
+    assert "http://gallery.example/a/" in clean.text
