@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -87,6 +88,15 @@ def keep_counters(instance: models.Model, save_kwargs: dict, *counters: str) -> 
         ]
 
 
+def _forgetting_pages(update: Callable[[], int]) -> int:
+    """Run a bulk `update`, then have cached pages forgotten once it is committed:
+    forgotten before, a visitor's request in between would cache the old rows anew."""
+    with transaction.atomic():
+        changed = update()
+        pagecache.forget_all()
+    return changed
+
+
 # Only public artworks may be featured: the artwork_featured_is_public constraint, and
 # every change of visibility or featuring below, follow this.
 FEATURABLE = Q(visibility=Visibility.PUBLIC)
@@ -99,20 +109,21 @@ class ArtworkQuerySet(models.QuerySet):
         changes = {"visibility": visibility, "updated_at": timezone.now()}
         if visibility != Visibility.PUBLIC:
             changes["featured"] = False
-        pagecache.forget_all()
-        return self.exclude(visibility=visibility).update(**changes)
+        return _forgetting_pages(lambda: self.exclude(visibility=visibility).update(**changes))
 
     def feature(self) -> int:
         """Feature those of these artworks that may be; returns how many changed."""
-        pagecache.forget_all()
-        return self.filter(FEATURABLE, featured=False).update(
-            featured=True, updated_at=timezone.now()
+        return _forgetting_pages(
+            lambda: self.filter(FEATURABLE, featured=False).update(
+                featured=True, updated_at=timezone.now()
+            )
         )
 
     def unfeature(self) -> int:
         """Stop featuring these artworks; returns how many changed."""
-        pagecache.forget_all()
-        return self.filter(featured=True).update(featured=False, updated_at=timezone.now())
+        return _forgetting_pages(
+            lambda: self.filter(featured=True).update(featured=False, updated_at=timezone.now())
+        )
 
     def listed(self) -> ArtworkQuerySet:
         """What may appear in the gallery, search, profiles and similar lists."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -170,3 +171,21 @@ def test_another_spelling_of_the_host_never_reaches_other_visitors(settings, own
     clean = visitor("198.51.100.77").get(url, headers={"host": "gallery.example"})
     assert "gallery.example:6666" not in clean.text
     assert "http://gallery.example/a/" in clean.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_visitor_during_a_bulk_change_cannot_cache_the_old_rows(monkeypatch):
+    """A visitor whose page is built just before the UPDATE must not keep the artwork
+    listed afterwards: pages are forgotten after the change, not before it."""
+    artwork = make_artwork(prompt="about to be private")
+    update = QuerySet.update
+
+    def update_after_a_visit(queryset, **changes):
+        if queryset.model is Artwork and "visibility" in changes:
+            assert "about to be private" in visitor("203.0.113.60").get("/").text
+        return update(queryset, **changes)
+
+    monkeypatch.setattr(QuerySet, "update", update_after_a_visit)
+    Artwork.objects.filter(pk=artwork.pk).set_visibility("private")
+    assert "about to be private" not in visitor("203.0.113.61").get("/").text
+    assert visitor().get(f"/a/{artwork.public_id}/embed/").status_code == 404
