@@ -69,6 +69,7 @@ def new_share_code() -> str:
 
 
 TRENDING_HALF_LIFE_HOURS = 48
+TRENDING_ORDER = ("-trending_key", "-created_at", "-id")
 # How many of the newest matches a search ranks, and a similar list considers.
 SEARCH_CANDIDATES = 1000
 SIMILAR_CANDIDATES = 200
@@ -148,7 +149,7 @@ class ArtworkQuerySet(models.QuerySet):
         # Past 20 half-lives a score is a millionth of its start: leave those rows out,
         # so that old favourites do not stay on top forever.
         recent = self.filter(created_at__gte=now - timedelta(hours=20 * TRENDING_HALF_LIFE_HOURS))
-        return recent.order_by("-trending_key", "-created_at", "-id")
+        return recent.order_by(*TRENDING_ORDER)
 
     def search(self, text: str) -> ArtworkQuerySet:
         """Full-text search in web-search syntax ("quoted phrase", OR, -word), words
@@ -156,13 +157,15 @@ class ArtworkQuerySet(models.QuerySet):
         `search_snippet` is the prompt with the matches between HIGHLIGHT_START and
         HIGHLIGHT_STOP (made safe HTML by the `highlight` filter).
 
-        Only the newest SEARCH_CANDIDATES matches are ranked, so that a word found in
-        half the archive costs what a rare one does."""
+        Only the first SEARCH_CANDIDATES matches are ranked (the newest, or the first
+        in the order already set), so that a word found in half the archive costs what
+        a rare one does. Filter and order before searching: a filter applied after it
+        would only thin out those candidates."""
         query = SearchQuery(tsquery_text(text), search_type="raw", config="english")
+        # The first matches in the list's own order (trending's, say), else the newest.
+        order = self.query.order_by or ("-created_at", "-id")
         candidates = (
-            self.filter(search_vector=query)
-            .order_by("-created_at", "-id")
-            .values("pk")[:SEARCH_CANDIDATES]
+            self.filter(search_vector=query).order_by(*order).values("pk")[:SEARCH_CANDIDATES]
         )
         # The candidates carry every filter of `self`: the outer query only ranks them,
         # and does not repeat the filters (which would make PostgreSQL scan them).

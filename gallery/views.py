@@ -20,7 +20,7 @@ from config.paging import CappedPaginator
 from config.params import page_number
 from gallery import access, engagement, oembeds, pagecache
 from gallery import frames as frame_rules
-from gallery.models import Artwork, Collection, Like, Visibility
+from gallery.models import TRENDING_ORDER, Artwork, Collection, Like, Visibility
 
 CARDS_PER_PAGE = 24
 
@@ -41,14 +41,18 @@ def home(request: HttpRequest) -> HttpResponse:
     if tab not in TABS:
         tab = "" if query else "latest"  # a search defaults to best match first
     artworks = Artwork.objects.listed()
-    if query:
-        artworks = artworks.search(query)
-    if tab == "latest":
-        artworks = artworks.order_by("-created_at", "-id")
+    # The tab's filter comes first: a search ranks only among its newest matches.
+    if tab == "featured":
+        artworks = artworks.filter(featured=True)
     elif tab == "trending":
         artworks = artworks.trending()
-    elif tab == "featured":
-        artworks = artworks.filter(featured=True).order_by("-created_at", "-id")
+    if query:
+        artworks = artworks.search(query)
+    # A search orders by best match; a tab keeps its own order.
+    if tab in ("latest", "featured"):
+        artworks = artworks.order_by("-created_at", "-id")
+    elif tab == "trending" and query:
+        artworks = artworks.order_by(*TRENDING_ORDER)
     artworks = artworks.as_cards().select_related("owner")
     page = CappedPaginator(artworks, CARDS_PER_PAGE).get_page(page_number(request.GET.get("page")))
     context = {"page": page, "query": query, "tab": tab, "tabs": TABS}

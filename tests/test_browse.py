@@ -327,3 +327,17 @@ def test_a_page_skips_rows_by_their_ids_alone(client, owner):
     assert prompts == [f"star {number}" for number in range(5, -1, -1)]
     page_sql = next(q["sql"] for q in captured if "poster_frame" in q["sql"])
     assert re.search(r"IN \(SELECT \S+ AS \S+ FROM \"gallery_artwork\" .* OFFSET 24\)", page_sql)
+
+
+@pytest.mark.parametrize("tab", ["featured", "trending"])
+def test_a_search_in_a_tab_ranks_the_tabs_own_matches(client, owner, monkeypatch, tab):
+    """The search keeps only its first matches, so it must take them from the tab's
+    list: an older featured or much-viewed match is not crowded out by newer ones."""
+    monkeypatch.setattr("gallery.models.SEARCH_CANDIDATES", 2)
+    wanted = make_artwork(owner, prompt="comet wanted", featured=True)
+    Artwork.objects.filter(pk=wanted.pk).update(
+        created_at=timezone.now() - timedelta(days=5), views_count=500
+    )
+    for number in range(3):
+        make_artwork(owner, prompt=f"comet plain {number}")
+    assert listed_prompts(client, q="comet", tab=tab)[0] == "comet wanted"
