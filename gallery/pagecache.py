@@ -11,8 +11,8 @@ stored.
 The bodies live in each process's own memory (the `pages` cache). Their keys carry a
 version kept in the shared cache: every change to what the gallery shows
 (signals.py) replaces it, so that every process forgets its pages at once. The
-lifetime bounds what no version follows: counters on cards, and a change made by a
-bulk UPDATE elsewhere.
+lifetime bounds what no version follows: like and view counts, and a change made
+by a bulk UPDATE elsewhere.
 """
 
 from __future__ import annotations

@@ -64,14 +64,9 @@ def artwork(request: HttpRequest, public_id: str) -> HttpResponse:
     # The player fetches the frames (artwork_frames); the page shows the poster frame.
     art = access.artwork_for_viewer(request.user, public_id, defer=("frames", "search_vector"))
     engagement.count_view_of(request, art)  # counted whether the page is cached or not
-    # The row is at hand: its edits and counters are in the key, so they show at once.
-    return pagecache.serve(
-        request,
-        lambda: _artwork_page(request, art),
-        art.updated_at,
-        art.likes_count,
-        art.views_count,
-    )
+    # Its edits show at once (updated_at is in the key); its counters, like those on
+    # the cards, may be up to PAGE_CACHE_SECONDS old, so that new visitors share a page.
+    return pagecache.serve(request, lambda: _artwork_page(request, art), art.updated_at)
 
 
 def _artwork_page(request: HttpRequest, art: Artwork) -> HttpResponse:
