@@ -139,11 +139,12 @@ def collection(request: HttpRequest, public_id: str) -> HttpResponse:
 # The frames' columns, and whatever decides who may have them and which version they are.
 FRAMES_COLUMNS = ("frames", "visibility", "updated_at")
 # A versioned frames URL never changes content, so when anyone with the page's URL may
-# open the artwork, every cache may keep it for good. A private artwork's frames never
-# go into a shared cache, and the browser asks each time (a 304 is cheap), so that they
-# stop playing for whoever signs out or loses access. So does a URL whose version is
-# wrong or missing: it may be about to change.
-IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
+# open the artwork, the browser keeps it for good. Only the browser: a shared cache
+# would go on serving it to anyone with the URL after the artwork is made private or
+# deleted. A private artwork's frames are asked for each time (a 304 is cheap), so
+# that they stop playing for whoever signs out or loses access. So is a URL whose
+# version is wrong or missing: it may be about to change.
+IMMUTABLE_CACHE_CONTROL = "private, max-age=31536000, immutable"
 REVALIDATE_CACHE_CONTROL = "private, no-cache"
 
 

@@ -23,7 +23,7 @@ from tests.htmlforms import form_data
 
 pytestmark = pytest.mark.django_db
 
-IMMUTABLE = "public, max-age=31536000, immutable"
+IMMUTABLE = "private, max-age=31536000, immutable"  # never in a shared cache
 REVALIDATE = "private, no-cache"
 # Printable and varied, so that the frames do not compress to nothing.
 ART_CHARACTERS = string.ascii_letters + string.digits + string.punctuation + " "
