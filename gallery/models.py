@@ -403,6 +403,11 @@ class Artwork(models.Model):
             self.featured = False  # FEATURABLE: leaving public unfeatures
         keep_counters(self, kwargs, "likes_count", "views_count")
         super().save(*args, **kwargs)
+        if "frames" not in self.get_deferred_fields() and isinstance(self.frames, list):
+            # The database computed these from the frames; Django reads them back after
+            # an INSERT only. The same values, so that this instance tells no old story.
+            self.poster_frame = self.frames[0] if self.frames else None
+            self.frame_count = len(self.frames)
 
     def get_absolute_url(self) -> str:
         return reverse("gallery:artwork", args=[self.public_id])

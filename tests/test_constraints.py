@@ -242,3 +242,12 @@ def test_saving_a_loaded_artwork_or_share_keeps_counts_made_meanwhile(other_user
     share.refresh_from_db()
     assert (artwork.prompt, artwork.likes_count, artwork.views_count) == ("renamed", 1, 1)
     assert (share.max_views, share.view_count) == (9, 1)
+
+
+def test_a_saved_artwork_tells_its_new_frame_count_and_poster(owner):
+    artwork = make_artwork(owner, frames=["a", "b", "c"], width=1, height=1)
+    artwork.frames = ["z"] * 5
+    artwork.save()
+    assert (artwork.frame_count, artwork.poster_frame) == (5, "z")
+    artwork.refresh_from_db()
+    assert (artwork.frame_count, artwork.poster_frame) == (5, "z")
