@@ -67,8 +67,13 @@ def delete_cached_exports(sender, instance: Artwork, **kwargs) -> None:
 @receiver(post_delete, sender=CollectionItem)
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
 @receiver(post_delete, sender=settings.AUTH_USER_MODEL)
-def forget_cached_pages(sender, update_fields=None, **kwargs) -> None:
-    """What the gallery shows changed: no cached page may show it as it was. (A
-    sign-in's last_login changes nothing shown.)"""
-    if update_fields is None or set(update_fields) - {"last_login"}:
-        pagecache.forget_all()
+def forget_cached_pages(sender, instance, update_fields=None, origin=None, **kwargs) -> None:
+    """What the gallery shows changed: no cached page may show it as it was."""
+    if update_fields is not None and not set(update_fields) - {"last_login"}:
+        return  # a sign-in changes nothing shown
+    if isinstance(origin, _PAGE_MODELS) and origin is not instance:
+        return  # a cascade: the row it started from forgets them, once, not per row
+    pagecache.forget_all()
+
+
+_PAGE_MODELS = (Artwork, Collection, CollectionItem, get_user_model())

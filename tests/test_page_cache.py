@@ -43,7 +43,7 @@ def test_the_artwork_page_is_cached_but_every_new_visitor_is_counted(owner):
     url = artwork.get_absolute_url()
     first = visitor("203.0.113.1")
     _, rendering = queries_for(first, url)
-    _, again = queries_for(first, url)  # the same visitor again: not counted again
+    queries_for(first, url)  # the same visitor again: not counted again
     artwork.refresh_from_db()
     assert artwork.views_count == 1
 
@@ -190,3 +190,12 @@ def test_a_visitor_during_a_bulk_change_cannot_cache_the_old_rows(monkeypatch):
     Artwork.objects.filter(pk=artwork.pk).set_visibility("private")
     assert "about to be private" not in visitor("203.0.113.61").get("/").text
     assert visitor().get(f"/a/{artwork.public_id}/embed/").status_code == 404
+
+
+def test_a_change_of_many_rows_forgets_the_pages_once(owner, django_capture_on_commit_callbacks):
+    artworks = [make_artwork(owner) for _ in range(10)]
+    make_collection(owner, artworks=artworks)
+    with django_capture_on_commit_callbacks() as callbacks:
+        owner.delete()  # its artworks, collection and items go with it
+    forgets = [c for c in callbacks if c.__qualname__.startswith("forget_all.")]
+    assert len(forgets) == 1  # for the account, not one per artwork and item
