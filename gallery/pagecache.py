@@ -120,10 +120,14 @@ def _cached_page(key: str) -> HttpResponse | None:
 
 def _keep_page(request: HttpRequest, key: str, response: HttpResponse) -> HttpResponse:
     """Store `response` under `key` unless it is not the same for everyone."""
-    touched_client = request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or (
-        hasattr(request, "session") and request.session.modified
+    touched_client = (
+        request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        or (hasattr(request, "session") and request.session.modified)
+        or response.cookies
     )
-    if response.status_code == 200 and not response.streaming and not touched_client:
+    cache_control = response.get("Cache-Control", "").lower()
+    private = "private" in cache_control or "no-store" in cache_control
+    if response.status_code == 200 and not response.streaming and not (touched_client or private):
         headers = {name: response[name] for name in KEPT_HEADERS if name in response}
         stored = (response.status_code, headers, response.content)
         caches[PAGES].set(key, stored, settings.PAGE_CACHE_SECONDS)

@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from gallery import pagecache
 from gallery.models import Artwork
 from tests.factories import make_artwork, make_collection
 
@@ -199,3 +201,26 @@ def test_a_change_of_many_rows_forgets_the_pages_once(owner, django_capture_on_c
         owner.delete()  # its artworks, collection and items go with it
     forgets = [c for c in callbacks if c.__qualname__.startswith("forget_all.")]
     assert len(forgets) == 1  # for the account, not one per artwork and item
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [
+        lambda response: response.set_cookie("seen", "1"),
+        lambda response: response.headers.__setitem__("Cache-Control", "private"),
+        lambda response: response.headers.__setitem__("Cache-Control", "max-age=0, no-store"),
+    ],
+    ids=["sets a cookie", "private", "no-store"],
+)
+def test_a_page_meant_for_one_visitor_is_never_kept(rf, mark):
+    rendered = []
+
+    def render():
+        response = HttpResponse(f"page {len(rendered)}")
+        rendered.append(response)
+        mark(response)
+        return response
+
+    first = pagecache.serve(rf.get("/somewhere/"), render)
+    second = pagecache.serve(rf.get("/somewhere/"), render)
+    assert (first.content, second.content) == (b"page 0", b"page 1")
