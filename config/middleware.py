@@ -6,6 +6,7 @@ import logging
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponseBadRequest
+from django.middleware.gzip import GZipMiddleware
 
 from config.responses import try_later
 
@@ -28,6 +29,19 @@ def reject_nul_bytes(get_response):
         return get_response(request)
 
     return middleware
+
+
+# What gains from gzip: text. Images (PNG, GIF exports) are compressed already.
+COMPRESSIBLE = ("text/", "application/json", "application/javascript", "image/svg+xml")
+
+
+class TextGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware (with its BREACH padding) for text responses only."""
+
+    def process_response(self, request, response):
+        if not response.get("Content-Type", "").startswith(COMPRESSIBLE):
+            return response
+        return super().process_response(request, response)
 
 
 # Scripts and styles only from this site (the pages have no inline scripts; style

@@ -72,10 +72,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Pages gzipped (whitenoise serves static files compressed already). BREACH: the
-    # CSRF token is masked afresh in every response, and the middleware pads each
-    # gzip header with random bytes.
-    "django.middleware.gzip.GZipMiddleware",
+    # Pages gzipped (whitenoise serves static files compressed already; images are
+    # left alone). BREACH: the CSRF token is masked afresh in every response, the
+    # middleware pads each gzip header with random bytes, and the session cookie is
+    # SameSite=Lax, so another site cannot make a signed-in browser send the many
+    # requests the attack needs with a guess echoed next to a secret.
+    "config.middleware.TextGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -10,6 +10,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.test import RequestFactory
 
 from config.middleware import database_unavailable
+from tests.factories import make_artwork
 
 
 @pytest.mark.django_db
@@ -50,3 +51,13 @@ def test_pages_are_gzipped_with_a_fresh_csrf_mask_and_padding(client):
         sizes.add(len(response.content))
     assert len(tokens) == 6
     assert len(sizes) > 1
+
+
+@pytest.mark.django_db
+@pytest.mark.storage
+def test_images_are_sent_as_they_are_not_gzipped_again(client, owner):
+    artwork = make_artwork(owner)
+    png = client.get(f"/a/{artwork.public_id}/export.png", headers={"accept-encoding": "gzip"})
+    assert png.status_code == 200
+    assert png["Content-Type"] == "image/png"
+    assert "Content-Encoding" not in png
