@@ -268,12 +268,14 @@ def test_a_prompt_without_words_has_no_similar_artworks(owner):
     ("typed", "found"),
     [
         ("chai", ["chairing the meeting"]),
-        ("meet cha", ["chairing the meeting"]),
+        ("meet cha", ["chairing the meeting"]),  # finished words match as words
         ('"chairing the"', ["chairing the meeting"]),
         ('"chai"', []),  # a phrase stays exact
-        ("cat", ["a category of its own", "a cat asleep"]),
-        ("cat -cat", ["a category of its own"]),  # -word leaves out the word, not a prefix
+        ("cat", ["a category of its own", "a cat asleep"]),  # the word being typed
+        ("cat own", []),  # ...but a finished "cat" is not "category"
+        ("-cat cat", ["a category of its own"]),  # -word leaves out the word only
         ("chair OR asl", ["chairing the meeting", "a cat asleep"]),
+        ("c", []),  # one letter is not a prefix of half the archive
         ("-", []),
         ('"', []),
         ("&|!():*<->'", []),
