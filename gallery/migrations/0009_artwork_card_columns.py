@@ -1,7 +1,9 @@
 """What cards show, and trending's order, stored with each artwork (issue 12).
 
 The three generated columns are added in one ALTER TABLE, so that a large table is
-rewritten once, not three times; the state operations say the same to Django.
+rewritten once, not three times; the state operations say the same to Django. The
+rewrite holds an exclusive lock on the table: at a million artworks, minutes during
+which the site cannot read artworks (plan the release for it, docs/benchmarks.md).
 """
 
 import django.db.models.fields.json
