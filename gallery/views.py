@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from config.paging import CappedPaginator
 from config.params import page_number
-from gallery import access, engagement, oembeds, pagecache
+from gallery import access, engagement, models, oembeds, pagecache
 from gallery import frames as frame_rules
 from gallery.models import TRENDING_ORDER, Artwork, Collection, Like, Visibility
 
@@ -55,7 +55,14 @@ def home(request: HttpRequest) -> HttpResponse:
         artworks = artworks.order_by(*TRENDING_ORDER)
     artworks = artworks.as_cards().select_related("owner")
     page = CappedPaginator(artworks, CARDS_PER_PAGE).get_page(page_number(request.GET.get("page")))
-    context = {"page": page, "query": query, "tab": tab, "tabs": TABS}
+    context = {
+        "page": page,
+        "query": query,
+        "tab": tab,
+        "tabs": TABS,
+        # Search ranks a bounded set of matches (ArtworkQuerySet.search): say so.
+        "search_capped": bool(query) and page.paginator.count >= models.SEARCH_CANDIDATES,
+    }
     return render(request, "gallery/home.html", context)
 
 

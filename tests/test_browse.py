@@ -343,3 +343,11 @@ def test_a_search_in_a_tab_ranks_the_tabs_own_matches(client, owner, monkeypatch
     for number in range(3):
         make_artwork(owner, prompt=f"comet plain {number}")
     assert listed_prompts(client, q="comet", tab=tab)[0] == "comet wanted"
+
+
+def test_a_search_with_more_matches_than_it_ranks_says_so(client, owner, monkeypatch):
+    monkeypatch.setattr("gallery.models.SEARCH_CANDIDATES", 3)
+    for number in range(4):
+        make_artwork(owner, prompt=f"lantern {number}")
+    assert "More than 3 artworks found" in client.get("/", {"q": "lantern"}).text
+    assert "2 artworks found" in client.get("/", {"q": "lantern 1 OR lantern 2"}).text
