@@ -53,7 +53,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench import loader
 from config.localdb import ensure_server
-from config.localdb.recovery import stop_server_processes
+from config.localdb.recovery import HANDLES, read_handles, stop_server_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "bench"
@@ -173,6 +173,15 @@ def ensure_wrk() -> str:
 def start_database(data_dir: Path, reuse: bool) -> str:
     """Start (or join) the bench's own embedded server; returns its DATABASE_URL."""
     pgdata = data_dir / "postgres"
+    others = [
+        pid
+        for pid in read_handles(pgdata / HANDLES)[0]
+        if pid != os.getpid() and psutil.pid_exists(pid)
+    ]
+    if others:
+        # Two benchmarks on one database (and two machines' worth of load on two cores)
+        # would each measure the other.
+        sys.exit(f"Processes {others} use {pgdata}: let them finish first.")
     if data_dir.exists() and not reuse:
         print(f"Deleting the earlier bench database {data_dir} (keep it with --reuse).")
         if pgdata.exists():
@@ -657,6 +666,8 @@ def main(argv: list[str] | None = None) -> None:
     if not set(runs) <= {"warm", "cold"}:
         parser.error("--runs takes warm, cold or warm,cold")
 
+    # A stop by SIGTERM runs the clean-ups too: gunicorn stopped, the server's list left.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     wrk = ensure_wrk()
     data_dir = (args.data_dir or ROOT / ".data" / f"bench-{artworks}").resolve()
     env = bench_environment(start_database(data_dir, args.reuse), data_dir)
