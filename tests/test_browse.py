@@ -351,3 +351,15 @@ def test_a_search_with_more_matches_than_it_ranks_says_so(client, owner, monkeyp
         make_artwork(owner, prompt=f"lantern {number}")
     assert "More than 3 artworks found" in client.get("/", {"q": "lantern"}).text
     assert "2 artworks found" in client.get("/", {"q": "lantern 1 OR lantern 2"}).text
+
+
+def test_counting_stops_a_few_pages_past_the_one_asked_for(client, owner, monkeypatch):
+    monkeypatch.setattr("config.paging.COUNTED_AHEAD", 1)
+    for number in range(60):  # three pages
+        make_artwork(owner, prompt=f"star {number}")
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get("/").text
+    assert "Page 1 of many" in first and 'rel="next"' in first
+    assert "LIMIT 49" in next(q["sql"] for q in captured if "COUNT(*)" in q["sql"])
+    last = client.get("/", {"page": 3}).text
+    assert "Page 3 of 3" in last and 'rel="next"' not in last
