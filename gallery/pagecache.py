@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -34,6 +36,8 @@ PAGES = "pages"
 VERSION_KEY = "pagecache:version"
 MESSAGES_COOKIE = "messages"  # the cookie storage of django.contrib.messages
 # What a stored page may answer with, besides its body and status.
+# Held by the thread that renews an expired page (one per process at a time).
+_renewing = threading.Lock()
 KEPT_HEADERS = (
     "Content-Type",
     "Content-Language",
@@ -69,7 +73,18 @@ def serve(request: HttpRequest, render: Callable[[], HttpResponse], *parts) -> H
     key = _page_key(request, parts)
     if key is None:
         return render()
-    return _cached_page(key) or _keep_page(request, key, render())
+    stored = caches[PAGES].get(key)
+    if stored is not None:
+        fresh_until, page = stored
+        # Past its lifetime, one thread of this process renders it again while the
+        # others go on serving it: a page never has every worker rendering at once.
+        if time.time() < fresh_until or not _renewing.acquire(blocking=False):
+            return _response(page)
+        try:
+            return _keep_page(request, key, render())
+        finally:
+            _renewing.release()
+    return _keep_page(request, key, render())
 
 
 def for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -110,11 +125,8 @@ def _page_key(request: HttpRequest, parts: tuple) -> str | None:
     return "page:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _cached_page(key: str) -> HttpResponse | None:
-    stored = caches[PAGES].get(key)
-    if stored is None:
-        return None
-    status, headers, content = stored
+def _response(page: tuple) -> HttpResponse:
+    status, headers, content = page
     return HttpResponse(content, status=status, headers=headers)
 
 
@@ -129,6 +141,8 @@ def _keep_page(request: HttpRequest, key: str, response: HttpResponse) -> HttpRe
     private = "private" in cache_control or "no-store" in cache_control
     if response.status_code == 200 and not response.streaming and not (touched_client or private):
         headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-        stored = (response.status_code, headers, response.content)
-        caches[PAGES].set(key, stored, settings.PAGE_CACHE_SECONDS)
+        page = (response.status_code, headers, response.content)
+        lifetime = settings.PAGE_CACHE_SECONDS
+        # Kept twice its lifetime, so that it can be served while it is renewed.
+        caches[PAGES].set(key, (time.time() + lifetime, page), 2 * lifetime)
     return response

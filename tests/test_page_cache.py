@@ -224,3 +224,23 @@ def test_a_page_meant_for_one_visitor_is_never_kept(rf, mark):
     first = pagecache.serve(rf.get("/somewhere/"), render)
     second = pagecache.serve(rf.get("/somewhere/"), render)
     assert (first.content, second.content) == (b"page 0", b"page 1")
+
+
+def test_an_expired_page_is_renewed_by_one_request_while_others_get_it(rf, monkeypatch):
+    clock = [1_000_000.0]
+    monkeypatch.setattr("gallery.pagecache.time.time", lambda: clock[0])
+    rendered = []
+
+    def render():
+        rendered.append(1)
+        return HttpResponse(f"page {len(rendered)}")
+
+    def page() -> bytes:
+        return pagecache.serve(rf.get("/gallery/"), render).content
+
+    assert (page(), page()) == (b"page 1", b"page 1")
+    clock[0] += 31  # past PAGE_CACHE_SECONDS
+    with pagecache._renewing:  # another request is renewing it right now
+        assert page() == b"page 1"
+    assert page() == b"page 2"  # this one renews it
+    assert page() == b"page 2"
