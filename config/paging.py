@@ -32,20 +32,23 @@ class CappedPaginator(Paginator):
         *,
         max_pages: int | None = None,
         count: int | None = None,
+        whole: bool = False,
         **kwargs,
     ):
-        """`count`: the number of items when the caller has counted them already."""
+        """`count`: the number of items when the caller has counted them already;
+        `whole`: count as far as `max_pages` reach, not only COUNTED_AHEAD pages past
+        the page asked for (for a list whose count is shown and known to be short)."""
         super().__init__(object_list, per_page, **kwargs)
         self.max_pages = max_pages or MAX_PAGES
         self.cap = self.max_pages * per_page
-        self.counted_already = count is not None
+        self.count_ahead_only = count is None and not whole
         if count is not None:
             self.counted = count
 
     def get_page(self, number: int) -> Page:
         """The page `number` (a whole number, config.params.page_number), counting
-        only as far as COUNTED_AHEAD pages past it."""
-        if not self.counted_already:
+        only as far as COUNTED_AHEAD pages past it unless told otherwise."""
+        if self.count_ahead_only:
             ahead = max(number, 1) + COUNTED_AHEAD
             self.cap = min(self.max_pages, ahead) * self.per_page
         return super().get_page(number)

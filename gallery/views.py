@@ -54,7 +54,9 @@ def home(request: HttpRequest) -> HttpResponse:
     elif tab == "trending" and query:
         artworks = artworks.order_by(*TRENDING_ORDER)
     artworks = artworks.as_cards().select_related("owner")
-    page = CappedPaginator(artworks, CARDS_PER_PAGE).get_page(page_number(request.GET.get("page")))
+    # A search shows how many it found, and its matches are bounded (SEARCH_CANDIDATES).
+    paginator = CappedPaginator(artworks, CARDS_PER_PAGE, whole=bool(query))
+    page = paginator.get_page(page_number(request.GET.get("page")))
     context = {
         "page": page,
         "query": query,

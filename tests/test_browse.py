@@ -363,3 +363,11 @@ def test_counting_stops_a_few_pages_past_the_one_asked_for(client, owner, monkey
     assert "LIMIT 49" in next(q["sql"] for q in captured if "COUNT(*)" in q["sql"])
     last = client.get("/", {"page": 3}).text
     assert "Page 3 of 3" in last and 'rel="next"' not in last
+
+
+def test_a_search_says_how_many_it_found_past_the_pages_counted_ahead(client, owner, monkeypatch):
+    monkeypatch.setattr("config.paging.COUNTED_AHEAD", 0)
+    for number in range(30):
+        make_artwork(owner, prompt=f"lantern {number}")
+    page = client.get("/", {"q": "lantern"}).text
+    assert "30 artworks found" in page and "Page 1 of 2" in page
