@@ -35,9 +35,9 @@ logger = logging.getLogger(__name__)
 PAGES = "pages"
 VERSION_KEY = "pagecache:version"
 MESSAGES_COOKIE = "messages"  # the cookie storage of django.contrib.messages
-# What a stored page may answer with, besides its body and status.
 # Held by the thread that renews an expired page (one per process at a time).
 _renewing = threading.Lock()
+# What a stored page may answer with, besides its body and status.
 KEPT_HEADERS = (
     "Content-Type",
     "Content-Language",
