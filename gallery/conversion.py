@@ -1,0 +1,274 @@
+"""Pictures and animated GIFs turned into ASCII frames.
+
+`convert(source, options)` reads a PNG, JPEG, GIF or WebP (already checked by
+gallery/files.py) and returns frames for the editor: one per source frame, sampled down
+to the frame limit, at an fps from the source's own frame delays. Everything heavy is
+Pillow's C code (resizing, contrast, dithering); Python only maps cell values to
+characters, with str.translate. The edge mode's direction characters are the one per-cell
+Python loop.
+
+`estimated_work(width, height, frames)` is what a conversion costs (the pixels to
+decode): above INLINE_WORK_LIMIT, measured in docs/benchmarks.md, a conversion is a
+background job instead of holding a request.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass
+from typing import IO
+
+from PIL import Image, ImageFilter, ImageSequence
+
+from gallery import frames as frame_rules
+
+# A character cell is about half as wide as it is tall: the player's font is 0.6 em
+# wide at a line height of 1.15 em.
+CELL_ASPECT = 0.6 / 1.15
+
+# Darkest to brightest: the player shows light characters on a dark ground, so a bright
+# pixel is a dense character (invert swaps them, for light grounds).
+CHARSETS = {
+    "standard": ("Standard ramp", " .:-=+*#%@"),
+    "blocks": ("Blocks", " ░▒▓█"),
+    "simple": ("Simple", " .+#"),
+    "detailed": (
+        "Detailed",
+        " .'`^\",:;Il!i><~+_-?][}{1)(|\\/tfjrxnuvczXYUJCLQ0OZmwqpdbkhao*#MW&8%B@$",
+    ),
+}
+CHARSET_CHOICES = [(key, label) for key, (label, _ramp) in CHARSETS.items()]
+
+MIN_ADJUST, MAX_ADJUST = -100, 100
+DEFAULT_WIDTH = 80
+
+# Pixels decoded (width x height x frames) that a request may convert itself: about a
+# second at most on the benchmark machine (docs/benchmarks.md, "Image conversion").
+# Larger conversions run as a background job.
+INLINE_WORK_LIMIT = 30_000_000
+
+# Browsers play GIF delays under 20 ms as 100 ms; so do we.
+MIN_DELAY_MS, DEFAULT_DELAY_MS = 20, 100
+
+# The gradient strength (0-255 after scaling) under which the edge mode draws nothing.
+EDGE_THRESHOLD = 24
+
+
+class ConversionError(Exception):
+    """The image cannot be converted; the message is for the creator."""
+
+
+@dataclass(frozen=True)
+class ConversionOptions:
+    width: int = DEFAULT_WIDTH
+    charset: str = "standard"
+    invert: bool = False
+    brightness: int = 0
+    contrast: int = 0
+    dither: bool = False
+    edges: bool = False
+
+    def __post_init__(self) -> None:
+        # The studio's form checks all this; a job's stored options are checked again.
+        if not frame_rules.MIN_WIDTH <= self.width <= frame_rules.MAX_WIDTH:
+            raise ConversionError(
+                f"The width must be from {frame_rules.MIN_WIDTH} to {frame_rules.MAX_WIDTH}"
+                " characters."
+            )
+        if self.charset not in CHARSETS:
+            raise ConversionError("Choose one of the character sets.")
+        for value in (self.brightness, self.contrast):
+            if not MIN_ADJUST <= value <= MAX_ADJUST:
+                raise ConversionError(
+                    f"Brightness and contrast go from {MIN_ADJUST} to {MAX_ADJUST}."
+                )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def ramp(self) -> str:
+        return CHARSETS[self.charset][1]
+
+
+@dataclass
+class Conversion:
+    frames: list[str]
+    width: int
+    height: int
+    fps: int
+    source_frames: int
+
+    def as_result(self) -> dict:
+        """In the shape of a generation's result, so that the editor opens it alike."""
+        return {"frames": self.frames, "width": self.width, "height": self.height,
+                "fps": self.fps, "style": ""}  # fmt: skip
+
+
+def canvas_size(image_width: int, image_height: int, columns: int) -> tuple[int, int]:
+    """(width, height) in characters: `columns` wide, as tall as the picture's aspect
+    asks once cells are corrected for, narrowed if that would be taller than allowed."""
+    rows = image_height / image_width * columns * CELL_ASPECT
+    if rows > frame_rules.MAX_HEIGHT:
+        columns = max(1, math.floor(columns * frame_rules.MAX_HEIGHT / rows))
+        rows = frame_rules.MAX_HEIGHT
+    return columns, max(1, min(frame_rules.MAX_HEIGHT, round(rows)))
+
+
+def estimated_work(width: int, height: int, frames: int) -> int:
+    """The pixels a conversion decodes: every source frame, since a GIF's frames are
+    drawn one over the other and cannot be skipped."""
+    return width * height * max(1, frames)
+
+
+def sampled_indices(count: int, limit: int) -> list[int]:
+    """Which of `count` source frames to keep: all of them, or `limit` spread evenly."""
+    if count <= limit:
+        return list(range(count))
+    return [i * count // limit for i in range(limit)]
+
+
+def fps_for(delays_ms: list[int], kept: int) -> int:
+    """The fps that plays `kept` frames in the time the source's frames take."""
+    delays = [d if d and d >= MIN_DELAY_MS else DEFAULT_DELAY_MS for d in delays_ms]
+    total_seconds = sum(delays) / 1000 if delays else DEFAULT_DELAY_MS / 1000
+    fps = round(kept / total_seconds)
+    return max(frame_rules.MIN_FPS, min(frame_rules.MAX_FPS, fps))
+
+
+def _tone_table(options: ConversionOptions) -> list[int]:
+    """A 256-entry lookup of brightness, contrast and invert, applied by Pillow."""
+    # The usual contrast curve: -100 flattens to grey, +100 doubles the slope twice over.
+    c = options.contrast * 2.55
+    factor = (259 * (c + 255)) / (255 * (259 - c))
+    shift = options.brightness * 2.55
+    table = []
+    for value in range(256):
+        toned = (value - 128) * factor + 128 + shift
+        toned = max(0, min(255, round(toned)))
+        table.append(255 - toned if options.invert else toned)
+    return table
+
+
+def _level_table(levels: int) -> list[int]:
+    """0-255 to a ramp index, each level an equal share of the range."""
+    return [min(levels - 1, value * levels // 256) for value in range(256)]
+
+
+def _palette(levels: int) -> Image.Image:
+    """A palette of `levels` evenly spaced greys, for dithering onto the ramp."""
+    palette = Image.new("P", (1, 1))
+    greys = [round(i * 255 / (levels - 1)) for i in range(levels)] if levels > 1 else [0]
+    palette.putpalette([g for grey in greys for g in (grey, grey, grey)])
+    return palette
+
+
+def _grey(frame: Image.Image) -> Image.Image:
+    """The frame in greys, transparent parts dark like the player's ground."""
+    if frame.mode in ("RGBA", "LA", "PA") or "transparency" in frame.info:
+        rgba = frame.convert("RGBA")
+        ground = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+        return Image.alpha_composite(ground, rgba).convert("L")
+    return frame.convert("L")
+
+
+def _edge_characters(cells: Image.Image) -> str:
+    """Lines drawn along the picture's edges: - | / \\ by the gradient's direction."""
+    # Pillow leaves a filtered image's border as it was: filter a copy with its edge
+    # pixels repeated around it, then cut that ring off again.
+    width, height = cells.size
+    padded = Image.new("L", (width + 2, height + 2))
+    padded.paste(cells, (1, 1))
+    padded.paste(cells.crop((0, 0, width, 1)), (1, 0))
+    padded.paste(cells.crop((0, height - 1, width, height)), (1, height + 1))
+    padded.paste(padded.crop((1, 0, 2, height + 2)), (0, 0))
+    padded.paste(padded.crop((width, 0, width + 1, height + 2)), (width + 1, 0))
+    inner = (1, 1, width + 1, height + 1)
+    # Sobel, scaled into a byte around 128 so that the sign survives Pillow's clipping.
+    gx = padded.filter(ImageFilter.Kernel((3, 3), (-1, 0, 1, -2, 0, 2, -1, 0, 1), 8, 128))
+    gy = padded.filter(ImageFilter.Kernel((3, 3), (-1, -2, -1, 0, 0, 0, 1, 2, 1), 8, 128))
+    out = []
+    for x, y in zip(gx.crop(inner).tobytes(), gy.crop(inner).tobytes(), strict=True):
+        dx, dy = x - 128, y - 128
+        if abs(dx) + abs(dy) < EDGE_THRESHOLD:
+            out.append(" ")
+            continue
+        # The edge runs across the gradient.
+        angle = math.degrees(math.atan2(dy, dx)) % 180
+        if angle < 22.5 or angle >= 157.5:
+            out.append("|")
+        elif angle < 67.5:
+            out.append("\\")
+        elif angle < 112.5:
+            out.append("-")
+        else:
+            out.append("/")
+    return "".join(out)
+
+
+class _Renderer:
+    """Turns frames of one source into text, with the tables built once."""
+
+    def __init__(self, options: ConversionOptions, width: int, height: int) -> None:
+        self.options, self.size = options, (width, height)
+        ramp = options.ramp
+        self.tone = _tone_table(options)
+        self.levels = _level_table(len(ramp))
+        self.characters = {index: char for index, char in enumerate(ramp)}
+        self.palette = _palette(len(ramp)) if options.dither else None
+
+    def render(self, frame: Image.Image) -> str:
+        cells = _grey(frame).resize(self.size, Image.Resampling.BOX).point(self.tone)
+        if self.options.edges:
+            text = _edge_characters(cells)
+        elif self.palette is not None:
+            indexed = cells.convert("RGB").quantize(
+                palette=self.palette, dither=Image.Dither.FLOYDSTEINBERG
+            )
+            text = indexed.tobytes().decode("latin-1").translate(self.characters)
+        else:
+            text = cells.point(self.levels).tobytes().decode("latin-1").translate(self.characters)
+        width = self.size[0]
+        lines = (text[i : i + width].rstrip() for i in range(0, len(text), width))
+        return "\n".join(lines)
+
+
+def convert(
+    source: IO[bytes], options: ConversionOptions, *, first_frame_only: bool = False
+) -> Conversion:
+    """The frames of the image in `source`, or ConversionError."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source) as image:
+                return _convert(image, options, first_frame_only)
+    except ConversionError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ConversionError("This image is too large to convert.") from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise ConversionError(
+            "This image could not be read to the end; it may be damaged. Upload it again."
+        ) from None
+
+
+def _convert(image: Image.Image, options: ConversionOptions, first_frame_only: bool):
+    count = 1 if first_frame_only else getattr(image, "n_frames", 1)
+    width, height = canvas_size(image.width, image.height, options.width)
+    if count == 1 and image.format == "JPEG":
+        # Decode at the smallest scale that still has two pixels per cell: 1/8 of the
+        # work for a photo.
+        image.draft("L", (width * 2, height * 2))
+    renderer = _Renderer(options, width, height)
+    keep = set(sampled_indices(count, frame_rules.MAX_FRAMES))
+    frames, delays = [], []
+    for index, frame in enumerate(ImageSequence.Iterator(image)):
+        if index >= count:
+            break
+        frame.load()  # WebP tells a frame's duration once it is decoded
+        delays.append(frame.info.get("duration", 0))
+        if index in keep:
+            frames.append(renderer.render(frame))
+    fps = fps_for(delays, len(frames)) if count > 1 else 10
+    return Conversion(frames, width, height, fps, source_frames=count)

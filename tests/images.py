@@ -1,0 +1,64 @@
+"""Images made in the tests: stills, animations, and the broken files uploads refuse."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from PIL import Image, ImageDraw
+
+
+def still(size=(400, 300), kind="PNG", colour=(200, 30, 30)) -> bytes:
+    """A picture with something in it: a light disc on a dark ground, a grey bar."""
+    image = Image.new("RGB", size, (0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    width, height = size
+    draw.ellipse((width // 4, height // 6, 3 * width // 4, 5 * height // 6), fill=colour)
+    draw.rectangle((0, 0, width // 8, height), fill=(128, 128, 128))
+    buffer = io.BytesIO()
+    image.save(buffer, kind)
+    return buffer.getvalue()
+
+
+def plain(size=(64, 32), grey=255, kind="PNG") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("L", size, grey).save(buffer, kind)
+    return buffer.getvalue()
+
+
+def gradient(size=(256, 64)) -> bytes:
+    image = Image.linear_gradient("L").rotate(90).resize(size)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def animation(frames=5, delay_ms=100, size=(80, 40), kind="GIF") -> bytes:
+    """A white ball moving right, one position per frame."""
+    pictures = []
+    for index in range(frames):
+        frame = Image.new("RGB", size, (0, 0, 0))
+        x = index * (size[0] - size[1]) // max(1, frames - 1)
+        ImageDraw.Draw(frame).ellipse((x, 0, x + size[1] - 1, size[1] - 1), fill=(255, 255, 255))
+        pictures.append(frame)
+    buffer = io.BytesIO()
+    pictures[0].save(
+        buffer, kind, save_all=True, append_images=pictures[1:], duration=delay_ms, loop=0
+    )
+    return buffer.getvalue()
+
+
+def with_zip_after(image: bytes) -> bytes:
+    """A polyglot: the image, then a ZIP archive (a browser or unzip reads the end)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("payload.html", "<script>alert(1)</script>")
+    return image + buffer.getvalue()
+
+
+def gif_with_script_comment() -> bytes:
+    """A GIF whose comment block holds a script: valid to the end, still a polyglot."""
+    data = animation(frames=1)
+    comment = b"<script>alert(document.domain)</script>"
+    block = b"\x21\xfe" + bytes([len(comment)]) + comment + b"\x00"
+    return data[:-1] + block + data[-1:]
