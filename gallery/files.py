@@ -1,15 +1,30 @@
-"""Uploaded files: images only, recognised from their bytes, never from their name."""
+"""Uploaded files: images only, recognised from their bytes, never from their name.
+
+`inspect_image(upload)` is the one check every upload passes (the studio, the admin,
+the File model's clean): the size cap, the type from the bytes, the pixel cap against
+decompression bombs, and a walk over the file's structure that refuses a file cut short
+and one that carries anything after the image (a polyglot: an image that is also a page,
+a script or an archive). Each refusal is a ValidationError a creator can act on.
+"""
 
 from __future__ import annotations
 
+import io
+import re
+import struct
+import unicodedata
 import warnings
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image, UnidentifiedImageError
 
-# Far more than any ASCII conversion needs (a 300-column frame), far less than a bomb.
-MAX_PIXELS = 40_000_000
+# One frame at most, whatever UPLOAD_MAX_PIXELS allows for all frames together: far
+# more than any ASCII conversion needs (a 300-column frame), far less than a bomb.
+MAX_FRAME_PIXELS = 40_000_000
 
 # Pillow's format names for the image types the site accepts.
 ACCEPTED_FORMATS = {
@@ -19,41 +34,272 @@ ACCEPTED_FORMATS = {
     "WEBP": "image/webp",
 }
 
+# The extensions a name may end in for each format, the usual one first (a name
+# without one is fine).
+EXTENSIONS = {
+    "PNG": ("png", "apng"),
+    "JPEG": ("jpg", "jpeg", "jpe", "jfif"),
+    "GIF": ("gif",),
+    "WEBP": ("webp",),
+}
+LABELS = {"PNG": "PNG", "JPEG": "JPEG", "GIF": "GIF", "WEBP": "WebP"}
 
-def sniff_image(upload) -> str:
-    """The MIME type of an uploaded image, or ValidationError with a clear message."""
-    if upload.size > settings.UPLOAD_MAX_BYTES:
-        limit = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
-        raise ValidationError(
-            "The file is larger than %(limit)d MB.", code="file_too_large", params={"limit": limit}
-        )
+# What S3 (boto) or a file system storage raise when the store cannot be reached.
+STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
+
+# Markup a browser or an interpreter would act on, anywhere in the bytes.
+_ACTIVE_CONTENT = re.compile(
+    rb"<(?:script|html|body|svg|iframe|object|embed|!doctype|\?php)[\s>/]", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    mime_type: str
+    width: int
+    height: int
+    frames: int
+
+
+def _refuse(message: str, code: str, **params) -> ValidationError:
+    return ValidationError(message, code=code, params=params or None)
+
+
+NOT_AN_IMAGE = "This file is not a PNG, JPEG, GIF or WebP image."
+TOO_MANY_PIXELS = "This image has too many pixels to convert (%(pixels)s; the limit is %(limit)s)."
+CUT_SHORT = "This image is incomplete: the file ends in the middle. Upload it again."
+HIDDEN_CONTENT = "This file holds more than an image (something is hidden in or after it)."
+
+
+def inspect_image(upload) -> ImageFacts:
+    """What an uploaded image is, or ValidationError with a clear message."""
+    size = upload.size
+    if size > settings.UPLOAD_MAX_BYTES:
+        limit = settings.UPLOAD_MAX_BYTES / (1024 * 1024)
+        raise _refuse("The file is larger than %(limit)s MB.", "file_too_large",
+                      limit=f"{limit:g}")  # fmt: skip
+    if not size:
+        raise _refuse("The file is empty.", "file_empty")
     position = upload.tell()
     try:
         upload.seek(0)
-        # A few KB can declare billions of pixels: treat Pillow's bomb warning as an
-        # error instead of decoding it.
+        data = upload.read()
+        upload.seek(0)
+        kind, width, height, frames = _open(upload)
+    finally:
+        upload.seek(position)
+    if kind not in ACCEPTED_FORMATS:
+        raise _refuse(
+            "%(kind)s images are not accepted; use PNG, JPEG, GIF or WebP.", "file_type", kind=kind
+        )
+    _check_extension(getattr(upload, "name", "") or "", kind)
+    pixels = width * height * frames
+    limit = settings.UPLOAD_MAX_PIXELS
+    if width * height > MAX_FRAME_PIXELS or pixels > limit:
+        raise _refuse(TOO_MANY_PIXELS, "file_too_many_pixels", pixels=f"{pixels:,}",
+                      limit=f"{min(limit, MAX_FRAME_PIXELS):,}")  # fmt: skip
+    end = _STRUCTURE[kind](data)
+    if end is None:
+        raise _refuse(CUT_SHORT, "file_truncated")
+    if data[end:].strip(b"\0") or _ACTIVE_CONTENT.search(data):
+        raise _refuse(HIDDEN_CONTENT, "file_polyglot")
+    return ImageFacts(ACCEPTED_FORMATS[kind], width, height, frames)
+
+
+def _check_extension(name: str, kind: str) -> None:
+    """A name that says another type is refused: it would be downloaded as one thing
+    and be another."""
+    stem, dot, extension = PurePosixPath(name.replace("\\", "/")).name.rpartition(".")
+    if not dot or not stem:
+        return
+    if extension.lower() not in EXTENSIONS[kind]:
+        raise _refuse(
+            "The name ends in .%(extension)s but the file is a %(kind)s image; rename it"
+            " to end in .%(right)s.",
+            "file_extension",
+            extension=extension[:10],
+            kind=LABELS[kind],
+            right=EXTENSIONS[kind][0],
+        )
+
+
+def sniff_image(upload) -> str:
+    """The MIME type of an uploaded image (inspect_image's other checks included)."""
+    return inspect_image(upload).mime_type
+
+
+def _open(upload) -> tuple[str, int, int, int]:
+    """Format, size and frame count as Pillow reads them, without decoding pixels."""
+    try:
+        # A few KB can declare billions of pixels: Pillow's bomb warning is an error.
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
-                kind = image.format
-                pixels = image.width * image.height
-                image.verify()
+                kind, width, height = image.format, image.width, image.height
+                frames = getattr(image, "n_frames", 1)
+                upload.seek(0)
+                with Image.open(upload) as again:
+                    again.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError(
-            "This image is too large to process.", code="file_too_many_pixels"
-        ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(
-            "This file is not a PNG, JPEG, GIF or WebP image.", code="file_not_image"
-        ) from None
+        limit = min(settings.UPLOAD_MAX_PIXELS, MAX_FRAME_PIXELS)
+        raise _refuse(TOO_MANY_PIXELS, "file_too_many_pixels", pixels="more than that",
+                      limit=f"{limit:,}") from None  # fmt: skip
+    except (UnidentifiedImageError, SyntaxError, ValueError, struct.error):
+        raise _refuse(NOT_AN_IMAGE, "file_not_image") from None
+    except (OSError, EOFError):
+        # Pillow recognised the format, then ran out of bytes.
+        raise _refuse(CUT_SHORT, "file_truncated") from None
+    return kind, width, height, frames
+
+
+# --- Where each format ends: None for a file cut short ----------------------------
+
+
+def _png_end(data: bytes) -> int | None:
+    offset = 8
+    while offset + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        chunk = data[offset + 4 : offset + 8]
+        offset += 12 + length
+        if offset > len(data):
+            return None
+        if chunk == b"IEND":
+            return offset
+    return None
+
+
+def _gif_end(data: bytes) -> int | None:
+    if len(data) < 13:
+        return None
+    flags = data[10]
+    offset = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
+
+    def skip_sub_blocks(at: int) -> int | None:
+        while at < len(data):
+            length = data[at]
+            at += 1 + length
+            if length == 0:
+                return at
+        return None
+
+    while offset < len(data):
+        block = data[offset]
+        if block == 0x3B:  # trailer
+            return offset + 1
+        if block == 0x21:  # extension: label, then sub-blocks
+            offset = skip_sub_blocks(offset + 2)
+        elif block == 0x2C:  # image: descriptor, local colours, LZW size, sub-blocks
+            if offset + 10 > len(data):
+                return None
+            local = data[offset + 9]
+            offset += 10 + (3 * 2 ** ((local & 7) + 1) if local & 0x80 else 0) + 1
+            offset = skip_sub_blocks(offset)
+        else:
+            return None  # not a block: the rest is damaged
+        if offset is None:
+            return None
+    return None
+
+
+def _jpeg_end(data: bytes, offset: int = 0) -> int | None:
+    """A phone's photo may carry more pictures after the first (Multi-Picture Format):
+    each of them must end properly too."""
+    end = _one_jpeg_end(data, offset)
+    while end is not None and data[end : end + 3] == b"\xff\xd8\xff":
+        end = _one_jpeg_end(data, end)
+    return end
+
+
+def _one_jpeg_end(data: bytes, offset: int) -> int | None:
+    offset += 2
+    while offset + 2 <= len(data):
+        if data[offset] != 0xFF:
+            return None
+        marker = data[offset + 1]
+        if marker == 0xFF:  # fill byte
+            offset += 1
+            continue
+        if marker == 0xD9:  # end of image
+            return offset + 2
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # no length
+            offset += 2
+            continue
+        if offset + 4 > len(data):
+            return None
+        (length,) = struct.unpack(">H", data[offset + 2 : offset + 4])
+        offset += 2 + length
+        if marker == 0xDA:  # start of scan: entropy-coded data up to the next marker
+            while True:
+                offset = data.find(b"\xff", offset)
+                if offset < 0 or offset + 1 >= len(data):
+                    return None
+                following = data[offset + 1]
+                if following == 0 or 0xD0 <= following <= 0xD7:
+                    offset += 2
+                    continue
+                break
+    return None
+
+
+def _webp_end(data: bytes) -> int | None:
+    if len(data) < 12:
+        return None
+    (size,) = struct.unpack("<I", data[4:8])
+    end = 8 + size + (size & 1)
+    return end if end <= len(data) else None
+
+
+_STRUCTURE = {"PNG": _png_end, "GIF": _gif_end, "JPEG": _jpeg_end, "WEBP": _webp_end}
+
+
+# --- Names -----------------------------------------------------------------------
+
+MAX_FILENAME = 120
+
+
+def clean_filename(name: str | None) -> str:
+    """The uploaded name as a creator may see it again: no folders, no control or
+    direction-changing characters, spaces tidied, at most MAX_FILENAME characters with
+    the extension kept."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = PureWindowsPath(PurePosixPath(name).name).name
+    name = "".join(
+        " " if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"} else char
+        for char in name
+    )
+    name = " ".join(name.split()).strip(". ")
+    stem, dot, extension = name.rpartition(".")
+    if dot and stem:
+        name = f"{stem.rstrip(' .')}.{extension.strip()}"
+    if len(name) > MAX_FILENAME:
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 10:
+            name = f"{stem[: MAX_FILENAME - len(extension) - 1].rstrip()}.{extension}"
+        else:
+            name = name[:MAX_FILENAME].rstrip()
+    return name or "image"
+
+
+# --- Thumbnails --------------------------------------------------------------------
+
+THUMBNAIL_SIZE = (240, 240)
+
+
+def thumbnail_of(upload) -> bytes:
+    """A WebP of the image's first frame, at most THUMBNAIL_SIZE; empty if the image
+    cannot be read (inspect_image has refused it already)."""
+    position = upload.tell()
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            if image.format == "JPEG":
+                image.draft("RGB", THUMBNAIL_SIZE)
+            frame = image.convert("RGBA")
+            frame.thumbnail(THUMBNAIL_SIZE)
+            buffer = io.BytesIO()
+            frame.save(buffer, "WEBP", quality=75)
+            return buffer.getvalue()
+    except (OSError, ValueError, SyntaxError, EOFError):
+        return b""
     finally:
         upload.seek(position)
-    if pixels > MAX_PIXELS:
-        raise ValidationError("This image is too large to process.", code="file_too_many_pixels")
-    if kind not in ACCEPTED_FORMATS:
-        raise ValidationError(
-            "%(kind)s images are not accepted; use PNG, JPEG, GIF or WebP.",
-            code="file_type",
-            params={"kind": kind},
-        )
-    return ACCEPTED_FORMATS[kind]

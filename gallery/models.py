@@ -24,9 +24,9 @@ from django.contrib.postgres.search import (
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
-from django.db.models.functions import Length
+from django.db.models.functions import Coalesce, Length
 from django.urls import reverse
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
@@ -43,7 +43,7 @@ from gallery.expressions import (  # migrations name some as gallery.models.<nam
     TrendingKey,
     TsvectorConcat,
 )
-from gallery.files import ACCEPTED_FORMATS, sniff_image
+from gallery.files import ACCEPTED_FORMATS, clean_filename, inspect_image, thumbnail_of
 from gallery.search import tsquery_text
 
 EMBEDDING_DIMENSIONS = 1536
@@ -785,7 +785,16 @@ def file_storage_key(instance: File, filename: str) -> str:
     return f"uploads/{secrets.token_hex(16)}{extension}"
 
 
+class FileQuerySet(models.QuerySet):
+    def bytes_used(self) -> int:
+        """The stored bytes of these files: a creator's usage against the quota."""
+        return self.aggregate(total=Coalesce(Sum("size"), 0))["total"]
+
+
 class File(models.Model):
+    """An uploaded image in the default storage (S3 in production) under a random key,
+    with what was measured from its bytes. Uploads go through gallery/uploads.py."""
+
     file = models.FileField(upload_to=file_storage_key, max_length=255)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -793,6 +802,7 @@ class File(models.Model):
         related_name="files",
         db_index=False,  # covered by file_by_user
     )
+    # The artwork converted from it, which it goes with.
     artwork = models.ForeignKey(
         Artwork,
         on_delete=models.CASCADE,
@@ -802,12 +812,20 @@ class File(models.Model):
         db_index=False,  # covered by file_by_artwork
     )
     filename = models.CharField(max_length=255, blank=True, help_text="As the user named it.")
-    # Both are measured from the uploaded bytes (see clean), never typed in.
+    # All measured from the uploaded bytes (see clean), never typed in.
     mime_type = models.CharField(
         max_length=50, choices=[(t, t) for t in IMAGE_EXTENSIONS], editable=False
     )
     size = models.PositiveBigIntegerField(help_text="In bytes.", editable=False)
+    # Null for files stored before sizes were recorded.
+    width = models.PositiveIntegerField(null=True, editable=False, help_text="In pixels.")
+    height = models.PositiveIntegerField(null=True, editable=False, help_text="In pixels.")
+    frame_count = models.PositiveIntegerField(default=1, editable=False)
+    # A small WebP of the first frame, drawn by us: safe to show inline, unlike the upload.
+    thumbnail = models.BinaryField(blank=True, default=b"", editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = FileQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -821,6 +839,7 @@ class File(models.Model):
                 name="file_image_types_only",
             ),
             models.CheckConstraint(condition=Q(size__gte=0), name="file_size_not_negative"),
+            models.CheckConstraint(condition=Q(frame_count__gte=1), name="file_frames_ok"),
         ]
 
     def __str__(self) -> str:
@@ -840,16 +859,31 @@ class File(models.Model):
             raise
 
     def clean(self) -> None:
-        """For a new upload: sniff the type from the bytes and record name and size."""
+        """For a new upload: check the bytes and record what they are."""
         upload = getattr(self.file, "file", None)
         if upload is None or self.file._committed:
             return
         try:
-            self.mime_type = sniff_image(upload)
+            facts = inspect_image(upload)
         except ValidationError as error:
             raise ValidationError({"file": error}) from None
-        self.size = upload.size
-        self.filename = self.filename or (upload.name or "upload")[:255]
+        self.mime_type, self.size = facts.mime_type, upload.size
+        self.width, self.height, self.frame_count = facts.width, facts.height, facts.frames
+        self.filename = clean_filename(self.filename or upload.name)
+        if not self.thumbnail:
+            self.thumbnail = thumbnail_of(upload)
+
+    @property
+    def pixels(self) -> str:
+        """The pixel size as people write it, with the frame count of an animation."""
+        if not self.width:
+            return ""
+        size = f"{self.width}×{self.height}"
+        return f"{size}, {self.frame_count} frames" if self.frame_count > 1 else size
+
+    @property
+    def is_animated(self) -> bool:
+        return self.frame_count > 1
 
 
 class ArtworkView(models.Model):

@@ -15,6 +15,7 @@ from PIL import Image
 
 from config.services import s3_storage
 from gallery.models import File
+from tests import images
 from tests.factories import make_artwork
 from tests.servers import free_ports
 
@@ -94,25 +95,41 @@ def test_a_rolled_back_delete_keeps_the_object(s3, owner):
     [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("GIF", "image/gif"), ("WEBP", "image/webp")],
 )
 def test_the_type_is_sniffed_from_the_bytes_not_the_name(owner, kind, mime):
-    upload = make_file(owner, png_bytes(kind=kind), name="misleading.txt")
+    upload = make_file(owner, png_bytes(kind=kind), name="no extension")
     assert upload.mime_type == mime
 
 
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("data", "name", "message"),
     [
-        (b"GIF89a but not really", "not a PNG, JPEG, GIF or WebP image"),
-        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not a PNG, JPEG, GIF or WebP image"),
+        (b"GIF89a but not really", "a.gif", "not a PNG, JPEG, GIF or WebP image"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "a.svg", "not a PNG, JPEG, GIF"),
+        (b"", "empty.png", "The file is empty."),
+        (b"plain text", "notes.png", "not a PNG, JPEG, GIF or WebP image"),
+        (png_bytes(kind="PNG"), "photo.jpg", "ends in .jpg but the file is a PNG image"),
+        (png_bytes(kind="GIF"), "page.html", "ends in .html but the file is a GIF image"),
+        (images.with_zip_after(png_bytes()), "a.png", "holds more than an image"),
+        (png_bytes(kind="GIF") + b"*/=alert(1)//", "a.gif", "holds more than an image"),
+        (images.gif_with_script_comment(), "a.gif", "holds more than an image"),
+        (png_bytes(kind="JPEG") + b"<html><body>hi", "a.jpg", "holds more than an image"),
+        (images.animation(frames=5)[:-40], "cut.gif", "incomplete"),
+        (png_bytes(size=(300, 200))[:-30], "cut.png", "incomplete"),
+        (images.still(kind="JPEG")[:-300], "cut.jpg", "incomplete"),
+        (images.still(kind="WEBP")[:-20], "cut.webp", "incomplete"),
     ],
-)
-def test_non_images_are_refused_and_nothing_is_stored(s3, owner, data, message):
-    before = s3.list_objects_v2(Bucket=settings.AWS_STORAGE_BUCKET_NAME).get("KeyCount", 0)
+    ids=[
+        "fake-gif", "svg", "empty", "text", "png-named-jpg", "gif-named-html", "png+zip",
+        "gif+script", "gif-comment-script", "jpeg+html", "cut-gif", "cut-png", "cut-jpeg",
+        "cut-webp",
+    ],
+)  # fmt: skip
+def test_bad_files_are_refused_and_nothing_is_stored(s3, owner, data, name, message):
+    before = bucket_keys(s3)
     with pytest.raises(ValidationError) as caught:
-        make_file(owner, data)
+        make_file(owner, data, name=name)
     assert message in " ".join(caught.value.message_dict["file"])
     assert not File.objects.exists()
-    after = s3.list_objects_v2(Bucket=settings.AWS_STORAGE_BUCKET_NAME).get("KeyCount", 0)
-    assert after == before
+    assert bucket_keys(s3) == before
 
 
 def test_other_image_formats_are_refused(owner):
@@ -166,4 +183,26 @@ def test_a_decompression_bomb_is_refused(owner):
     assert len(buffer.getvalue()) < 100_000
     with pytest.raises(ValidationError) as caught:
         make_file(owner, buffer.getvalue(), name="bomb.png")
-    assert "too large to process" in " ".join(caught.value.message_dict["file"])
+    assert "too many pixels to convert" in " ".join(caught.value.message_dict["file"])
+
+
+def test_the_pixel_cap_counts_every_frame(owner, settings):
+    # Five frames of 80 x 40 are 16,000 pixels: over a cap of 15,000, under 16,000.
+    settings.UPLOAD_MAX_PIXELS = 15_000
+    with pytest.raises(ValidationError) as caught:
+        make_file(owner, images.animation(frames=5), name="ball.gif")
+    assert "16,000; the limit is 15,000" in " ".join(caught.value.message_dict["file"])
+    settings.UPLOAD_MAX_PIXELS = 16_000
+    assert make_file(owner, images.animation(frames=5), name="ball.gif").frame_count == 5
+
+
+def test_a_phone_photo_with_a_second_picture_after_the_first_is_accepted(owner):
+    # The Multi-Picture Format stores a preview JPEG after the main one.
+    data = png_bytes(size=(40, 30), kind="JPEG") + png_bytes(size=(8, 6), kind="JPEG")
+    assert make_file(owner, data, name="phone.jpg").mime_type == "image/jpeg"
+
+
+def test_the_name_is_kept_for_display_only_and_cleaned(owner):
+    upload = make_file(owner, png_bytes(), name="..\\holiday/\u202eevil\x07  shot .png")
+    assert upload.filename == "evil shot.png"
+    assert "evil" not in upload.file.name

@@ -13,7 +13,6 @@ import hashlib
 import tempfile
 from typing import IO
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
 from django.db import connection, transaction
@@ -23,6 +22,7 @@ from django.utils.text import slugify
 from gallery.exports.raster import render_png, write_gif
 from gallery.exports.svg import render_svg
 from gallery.exports.themes import DEFAULT_THEME, THEMES, theme_named
+from gallery.files import STORAGE_ERRORS  # noqa: F401 (exported from gallery.exports)
 from gallery.models import Artwork
 
 # Bump when the output of any renderer changes, so cached exports are drawn again.
@@ -41,8 +41,6 @@ FORMATS = frozenset(CONTENT_TYPES)
 STORED_FORMATS = frozenset({"gif", "png", "svg"})
 
 EXPORTS_PREFIX = "exports"
-# What S3 (boto) or a file system storage raise when the store cannot be reached.
-STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
 
 
 # --- Versions, names and URLs -------------------------------------------------------
