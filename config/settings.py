@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     "accounts",
     "gallery",
+    "moderation",
 ]
 
 MIDDLEWARE = [
@@ -296,6 +297,11 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 EXPORT_RENDER_RATE_LIMIT = env_int("EXPORT_RENDER_RATE_LIMIT", 20)
 if EXPORT_RENDER_RATE_LIMIT < 0:
     raise ImproperlyConfigured("EXPORT_RENDER_RATE_LIMIT must be 0 (no limit) or more.")
+# Reports of artworks and collections one client (the signed-in user, else the address)
+# may send per hour. 0: no limit.
+REPORT_RATE_LIMIT = env_int("REPORT_RATE_LIMIT", 10)
+if REPORT_RATE_LIMIT < 0:
+    raise ImproperlyConfigured("REPORT_RATE_LIMIT must be 0 (no limit) or more.")
 # The largest artwork (500 frames of 300x150) is about 23 MB of text in the editor.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("healthz/queue", health.healthz_queue, name="healthz_queue"),
     path("", include("accounts.urls")),
+    path("", include("moderation.urls")),
     path("", include("gallery.urls")),
 ]
 

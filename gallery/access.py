@@ -48,6 +48,19 @@ def may_link(user, artwork: Artwork) -> bool:
     return Artwork.objects.listed_to(user).filter(pk=artwork.pk).exists()
 
 
+def listed_artwork(public_id: str) -> Artwork:
+    """A public artwork, or 404 for everyone (its owner and staff too): what any list
+    may show is what a visitor may report (moderation/views.py)."""
+    artworks = Artwork.objects.listed().defer("frames", "search_vector").select_related("owner")
+    return get_object_or_404(artworks, public_id=public_id)
+
+
+def listed_collection(public_id: str) -> Collection:
+    """A public collection, or 404 for everyone, as listed_artwork."""
+    collections = Collection.objects.listed().select_related("owner")
+    return get_object_or_404(collections, public_id=public_id)
+
+
 def collection_for_viewer(user, public_id: str) -> Collection:
     collections = Collection.objects.visible_to(user).select_related("owner")
     return get_object_or_404(collections, public_id=public_id)

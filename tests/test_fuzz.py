@@ -44,7 +44,7 @@ from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.storage, pytest.mark.fuzz]
 
-OUR_NAMESPACES = {"gallery", "accounts"}
+OUR_NAMESPACES = {"gallery", "accounts", "moderation"}
 OUR_TOP_LEVEL_ROUTES = {"healthz"}
 # The cast is made once per module (each example rolls its changes back), and pages
 # take what they take on a busy machine.
@@ -110,6 +110,8 @@ GET_PARAMS = {
     "gallery:studio_collection_delete": [],
     "gallery:studio_collection_remove": [],
     "gallery:studio_collection_move": [],
+    "moderation:report_artwork": [],
+    "moderation:report_collection": [],
 }
 # Read by every view that sends a visitor on (login redirects, allauth).
 COMMON_GET_PARAMS = ["next"]
@@ -125,6 +127,7 @@ ARTWORK_ROUTES = {
     "gallery:studio_delete",
     "gallery:studio_visibility",
     "gallery:studio_shares",
+    "moderation:report_artwork",
 }
 COLLECTION_ROUTES = {
     "gallery:collection",
@@ -132,6 +135,7 @@ COLLECTION_ROUTES = {
     "gallery:studio_collection_delete",
     "gallery:studio_collection_remove",
     "gallery:studio_collection_move",
+    "moderation:report_collection",
 }
 
 

@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("accounts", "config", "gallery")
+PACKAGES = ("accounts", "config", "gallery", "moderation")
 
 
 def module_name(path: Path) -> str:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "config", "gallery")
+APPS = ("accounts", "config", "gallery", "moderation")
 # Django's own plumbing in every app: not worth a line each.
 PLUMBING = {"__init__.py", "apps.py", "migrations", "__pycache__", "wsgi.py"}
 
