@@ -28,9 +28,11 @@ def s3_storage(
         "querystring_expire": 3600,
         # Keys are random, so an existing name means a bug: never overwrite silently.
         "file_overwrite": False,
-        "signature_version": "s3v4",
-        # Fail fast when the service is down instead of hanging a web worker.
+        # Fail fast when the service is down instead of hanging a web worker. (With a
+        # client config of its own, django-storages' signature_version is ignored: the
+        # config names it.)
         "client_config": Config(
+            signature_version="s3v4",
             connect_timeout=5,
             read_timeout=30,
             retries={"max_attempts": 2, "mode": "standard"},
