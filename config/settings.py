@@ -292,6 +292,21 @@ STORAGES = {
 }
 # Upper bound for one uploaded image, in bytes.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Pixels one upload may hold, all its frames together (width x height x frames): what
+# converting it decodes. Beyond it the image is refused as a decompression bomb.
+UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 100_000_000)
+# Bytes of uploads each creator may keep stored.
+UPLOAD_QUOTA_BYTES = env_int("UPLOAD_QUOTA_BYTES", 200 * 1024 * 1024)
+# Uploads per creator per hour, and previews plus conversions per creator per 10
+# minutes; over either, a 429 with Retry-After. 0: no limit.
+UPLOAD_RATE_LIMIT = env_int("UPLOAD_RATE_LIMIT", 30)
+CONVERSION_RATE_LIMIT = env_int("CONVERSION_RATE_LIMIT", 300)
+for _name in ("UPLOAD_MAX_BYTES", "UPLOAD_MAX_PIXELS", "UPLOAD_QUOTA_BYTES"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more.")
+for _name in ("UPLOAD_RATE_LIMIT", "CONVERSION_RATE_LIMIT"):
+    if globals()[_name] < 0:
+        raise ImproperlyConfigured(f"{_name} must be 0 (no limit) or more.")
 # Exports (GIF, PNG, SVG) not stored yet that one client (the signed-in user, else the
 # address) may have drawn per 10 minutes; stored ones are always served. 0: no limit.
 EXPORT_RENDER_RATE_LIMIT = env_int("EXPORT_RENDER_RATE_LIMIT", 20)

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from gallery.models import OPEN_BY_URL, Artwork, ArtworkQuerySet, Collection
+from gallery.models import OPEN_BY_URL, Artwork, ArtworkQuerySet, Collection, File
 
 ANONYMOUS = AnonymousUser()
 
@@ -73,6 +73,12 @@ def own_artwork(user, public_id: str) -> Artwork:
 
 def own_collection(user, public_id: str) -> Collection:
     return get_object_or_404(Collection, public_id=public_id, owner=user)
+
+
+def own_file(user, pk: int, *, defer: Sequence[str] = ("thumbnail",)) -> File:
+    """One of `user`'s uploads, without its thumbnail unless asked; 404 for anyone
+    else's (staff see every file in the admin)."""
+    return get_object_or_404(File.objects.defer(*defer), pk=pk, owner=user)
 
 
 def remix_source_for(user, artwork: Artwork) -> Artwork | None:

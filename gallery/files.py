@@ -61,6 +61,17 @@ class ImageFacts:
     frames: int
 
 
+def human_size(size: int) -> str:
+    """Bytes as people read them: "512 bytes", "19.5 KB", "10 MB"."""
+    if size < 1024:
+        return f"{size} bytes"
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024 or unit == "GB":
+            break
+    return f"{size:.1f}".removesuffix(".0") + f" {unit}"
+
+
 def _refuse(message: str, code: str, **params) -> ValidationError:
     return ValidationError(message, code=code, params=params or None)
 
@@ -75,9 +86,8 @@ def inspect_image(upload) -> ImageFacts:
     """What an uploaded image is, or ValidationError with a clear message."""
     size = upload.size
     if size > settings.UPLOAD_MAX_BYTES:
-        limit = settings.UPLOAD_MAX_BYTES / (1024 * 1024)
-        raise _refuse("The file is larger than %(limit)s MB.", "file_too_large",
-                      limit=f"{limit:g}")  # fmt: skip
+        raise _refuse("The file is larger than %(limit)s.", "file_too_large",
+                      limit=human_size(settings.UPLOAD_MAX_BYTES))  # fmt: skip
     if not size:
         raise _refuse("The file is empty.", "file_empty")
     position = upload.tell()

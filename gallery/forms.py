@@ -9,13 +9,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import Provider, UserSettings
+from gallery import conversion, generation
 from gallery import frames as frame_rules
-from gallery import generation
-from gallery.models import Artwork, Collection
+from gallery.models import Artwork, Collection, File
 from gallery.shares import EXPIRY_CHOICES
 
 MAX_FRAMES_FILE_BYTES = 5 * 1024 * 1024
-KNOWN_GENERATORS = {"manual", "remix", "procedural", *Provider.values}
+# "image": converted from an upload (gallery/uploads.py).
+KNOWN_GENERATORS = {"manual", "remix", "procedural", "image", *Provider.values}
 
 
 class Preset(NamedTuple):
@@ -108,6 +109,8 @@ class ArtworkForm(forms.ModelForm):
         initial=10,
     )
     remix_of = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The upload this artwork was converted from: linked to it once saved.
+    from_file = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     class Meta:
         model = Artwork
@@ -157,6 +160,11 @@ class ArtworkForm(forms.ModelForm):
     def clean_frames_file(self):
         upload = self.cleaned_data.get("frames_file")
         return frames_from_file(upload) if upload else None
+
+    def clean_from_file(self) -> File | None:
+        # Only the creator's own file; one deleted meanwhile is simply not linked.
+        pk = self.cleaned_data.get("from_file")
+        return File.objects.filter(pk=pk, owner=self.user).first() if pk else None
 
     def clean_remix_of(self) -> str:
         public_id = self.cleaned_data.get("remix_of", "")
@@ -212,7 +220,11 @@ class ArtworkForm(forms.ModelForm):
     def save(self, commit: bool = True) -> Artwork:
         if not self.instance.pk:
             self.instance.owner = self.user
-        return super().save(commit)
+        artwork = super().save(commit)
+        source = self.cleaned_data.get("from_file")
+        if commit and source is not None:
+            File.objects.filter(pk=source.pk).update(artwork=artwork)
+        return artwork
 
 
 class GenerateForm(forms.Form):
@@ -307,3 +319,62 @@ class ShareForm(forms.Form):
         max_value=1_000_000,
         help_text="Empty: no limit.",
     )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Picture or animated GIF",
+        help_text="PNG, JPEG, GIF or WebP.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
+        ),
+        error_messages={"required": "Choose an image to upload.", "empty": "The file is empty."},
+    )
+
+
+class ConversionForm(forms.Form):
+    """How to turn a picture into characters; read from the query string for previews,
+    from the POST for the conversion itself."""
+
+    width = forms.IntegerField(
+        label="Width in characters",
+        min_value=frame_rules.MIN_WIDTH,
+        max_value=frame_rules.MAX_WIDTH,
+        initial=conversion.DEFAULT_WIDTH,
+        help_text="The height follows the picture's shape.",
+    )
+    charset = forms.ChoiceField(
+        label="Characters", choices=conversion.CHARSET_CHOICES, initial="standard"
+    )
+    brightness = forms.IntegerField(
+        min_value=conversion.MIN_ADJUST,
+        max_value=conversion.MAX_ADJUST,
+        initial=0,
+        widget=forms.NumberInput(attrs={"type": "range", "step": 5}),
+    )
+    contrast = forms.IntegerField(
+        min_value=conversion.MIN_ADJUST,
+        max_value=conversion.MAX_ADJUST,
+        initial=0,
+        widget=forms.NumberInput(attrs={"type": "range", "step": 5}),
+    )
+    invert = forms.BooleanField(
+        required=False, help_text="Dark parts drawn dense: for light backgrounds."
+    )
+    dither = forms.BooleanField(required=False, help_text="Spreads shades into patterns.")
+    edges = forms.BooleanField(
+        label="Edges only", required=False, help_text="Outlines drawn with - | / \\."
+    )
+
+    @classmethod
+    def from_query(cls, query) -> ConversionForm:
+        """Bound to the query string when it has options, else unbound with defaults
+        (which `options()` still answers)."""
+        return cls(query) if "width" in query else cls()
+
+    def options(self) -> conversion.ConversionOptions:
+        """The options of a valid form, or the defaults of an unbound one."""
+        if not self.is_bound:
+            return conversion.ConversionOptions()
+        data = self.cleaned_data
+        return conversion.ConversionOptions(**{name: data[name] for name in self.fields})

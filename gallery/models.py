@@ -868,6 +868,8 @@ class File(models.Model):
         except ValidationError as error:
             raise ValidationError({"file": error}) from None
         self.mime_type, self.size = facts.mime_type, upload.size
+        # What the storage labels the object with: the sniffed type, not the client's.
+        upload.content_type = facts.mime_type
         self.width, self.height, self.frame_count = facts.width, facts.height, facts.frames
         self.filename = clean_filename(self.filename or upload.name)
         if not self.thumbnail:

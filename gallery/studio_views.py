@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import UserSettings
 from config.paging import CappedPaginator
 from config.params import InvalidNumber, page_number, parse_int
-from gallery import access, generation, tasks
+from gallery import access, generation, tasks, uploads
 from gallery import frames as frame_rules
 from gallery.forms import PRESETS, ArtworkForm, CollectionForm, GenerateForm, ShareForm
 from gallery.generation.jobs import run_generation_job
@@ -110,7 +110,9 @@ def _initial_from_generation(request: HttpRequest, generation_id: str) -> dict:
         Generation, pk=pk, user=request.user, status=Generation.Status.DONE, result__isnull=False
     )
     result = attempt.result
+    source = uploads.conversion_file(attempt, request.user)
     return {
+        "from_file": source.pk if source else None,
         "prompt": attempt.prompt,
         "frames_text": frame_rules.join_frames(result["frames"]),
         "width": result["width"],

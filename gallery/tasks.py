@@ -16,7 +16,7 @@ from django.db import transaction
 from procrastinate.contrib.django import app
 from procrastinate.jobs import Status as JobStatus
 
-from gallery import engagement
+from gallery import engagement, uploads
 from gallery.exports.jobs import render_export  # noqa: F401 (registers the task)
 from gallery.generation import jobs as generation_jobs
 from gallery.generation.jobs import run_generation_job  # noqa: F401 (registers the task)
@@ -32,6 +32,14 @@ def defer_on_commit(task, **kwargs) -> None:
     """Queue `task` with `kwargs` once the current transaction commits (at once when
     there is none)."""
     transaction.on_commit(lambda: task.defer(**kwargs))
+
+
+@app.task(queue="conversion")
+def convert_upload(generation_id: int) -> str | None:
+    """Run a conversion too large for a request (gallery/uploads.py); returns how it
+    ended (None if its row is gone). It records its own failures, so it never retries."""
+    attempt = uploads.run_conversion(generation_id)
+    return attempt.status if attempt is not None else None
 
 
 # --- Housekeeping (periodic: each has a queueing lock, so that however many workers

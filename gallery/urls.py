@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from gallery import export_views, share_views, studio_views, views
+from gallery import export_views, share_views, studio_views, upload_views, views
 
 app_name = "gallery"
 
@@ -42,6 +42,15 @@ studio_collection_urls = [
     path("items/<int:item_id>/move/", studio_views.collection_move, name="studio_collection_move"),
 ]
 
+# /studio/files/<pk>/ one of the creator's uploads
+studio_file_urls = [
+    path("", upload_views.file_convert, name="studio_file"),
+    path("preview", upload_views.file_preview, name="studio_file_preview"),
+    path("download", upload_views.file_download, name="studio_file_download"),
+    path("thumbnail", upload_views.file_thumbnail, name="studio_file_thumbnail"),
+    path("delete/", upload_views.file_delete, name="studio_file_delete"),
+]
+
 # /studio/ the creator's own work
 studio_urls = [
     path("", studio_views.studio, name="studio"),
@@ -56,6 +65,8 @@ studio_urls = [
     ),
     path("a/<str:public_id>/", include(studio_artwork_urls)),
     path("shares/<int:pk>/revoke/", studio_views.share_revoke, name="studio_share_revoke"),
+    path("files/", upload_views.files, name="studio_files"),
+    path("files/<int:pk>/", include(studio_file_urls)),
     path("collections/", studio_views.collections, name="studio_collections"),
     path("collections/add/", studio_views.collection_add, name="studio_collection_add"),
     path("collections/<str:public_id>/", include(studio_collection_urls)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 
 from PIL import Image, ImageDraw
@@ -62,3 +63,11 @@ def gif_with_script_comment() -> bytes:
     comment = b"<script>alert(document.domain)</script>"
     block = b"\x21\xfe" + bytes([len(comment)]) + comment + b"\x00"
     return data[:-1] + block + data[-1:]
+
+
+def noise(size=(200, 200), seed=1) -> bytes:
+    """A PNG that does not compress: its size in bytes is about 3 x its pixels."""
+    pixels = random.Random(seed).randbytes(size[0] * size[1] * 3)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", size, pixels).save(buffer, "PNG")
+    return buffer.getvalue()

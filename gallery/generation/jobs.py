@@ -84,10 +84,9 @@ def fail_stale_generations() -> int:
     was never queued, or no worker runs): otherwise their pages would poll forever.
     Returns how many were ended."""
     cutoff = timezone.now() - timedelta(minutes=settings.GENERATION_STALE_MINUTES)
+    # Any job that carries a generation: this one, or an upload's conversion.
     live_jobs = (
-        ProcrastinateJob.objects.filter(
-            task_name=run_generation_job.name, status__in=["todo", "doing"]
-        )
+        ProcrastinateJob.objects.filter(args__has_key="generation_id", status__in=["todo", "doing"])
         .annotate(generation_id=Cast(KT("args__generation_id"), BigIntegerField()))
         .values("generation_id")
     )
