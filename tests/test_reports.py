@@ -4,16 +4,21 @@ reported (404, as if it did not exist); bad input, floods and repeats write noth
 from __future__ import annotations
 
 import types
+from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.core import mail
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from config import ratelimit
+from gallery.models import Artwork
 from moderation.models import MAX_DETAILS, Report, ReportQuerySet, Status
-from tests.factories import make_artwork, make_collection
+from tests.emails import emails_sent_by_jobs
+from tests.factories import make_artwork, make_collection, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -222,3 +227,206 @@ def test_the_database_refuses_bad_reports(artwork, collection, fields):
         values["collection"] = collection
     with pytest.raises(IntegrityError), transaction.atomic():
         Report.objects.create(**values)
+
+
+# --- Staff: the admin's open reports, hide and dismiss ------------------------------------
+
+
+def changelist(**params) -> str:
+    url = reverse("admin:moderation_report_changelist")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def run_action(client, action: str, *reports):
+    return client.post(
+        changelist(), {"action": action, "_selected_action": [r.pk for r in reports]}
+    )
+
+
+def file_report(target, reporter=None, reason="spam", **fields) -> Report:
+    report = Report(reporter=reporter, reason=reason, **Report.target_fields(target), **fields)
+    assert report.file()
+    return report
+
+
+def test_the_admin_lists_open_reports_newest_first(admin_client_, artwork, collection):
+    old = file_report(artwork, details="first look")
+    new = file_report(collection, reason="hateful", details="rude words " * 20)
+    done = file_report(make_artwork(prompt="already handled"))
+    Report.objects.filter(pk=done.pk).resolve(Status.DISMISSED, by=None)
+
+    response = admin_client_.get(changelist())
+    assert response.status_code == 200
+    assert [r.pk for r in response.context["cl"].result_list] == [new.pk, old.pk]
+    html = response.content.decode()
+    admin_url = reverse("admin:gallery_artwork_change", args=[artwork.pk])
+    assert f'<a href="{admin_url}">a lighthouse blinking in the fog' in html
+    assert f'<a href="{artwork.get_absolute_url()}">public page</a>' in html
+    assert "Hateful or harassing" in html
+    assert "rude words rude words" in html and ("rude words " * 20) not in html  # excerpt
+    assert "already handled" not in html
+
+    everything = admin_client_.get(changelist(status="all"))
+    assert len(everything.context["cl"].result_list) == 3
+    dismissed = admin_client_.get(changelist(status="dismissed"))
+    assert [r.pk for r in dismissed.context["cl"].result_list] == [done.pk]
+
+
+def test_hiding_makes_the_artwork_private_closes_its_reports_and_tells_the_owner(
+    admin_client_, superuser, owner, other_user, artwork, django_capture_on_commit_callbacks
+):
+    first = file_report(artwork, reporter=other_user, reason="spam")
+    second = file_report(artwork, reason="copyright")
+    elsewhere = file_report(make_artwork(prompt="a harbour seal waving"))
+    with emails_sent_by_jobs(django_capture_on_commit_callbacks):
+        response = run_action(admin_client_, "hide", first)
+    assert response.status_code == 302
+    follow = admin_client_.get(response["Location"]).content.decode()
+    assert "1 artwork(s) or collection(s) made private" in follow
+    assert "2 open report(s) about them closed as hidden" in follow
+
+    # Visitors no longer find it; its owner still does, marked private.
+    visitor = Client()
+    assert visitor.get(artwork.get_absolute_url()).status_code == 404
+    home = visitor.get(reverse("gallery:home"))
+    assert home.status_code == 200
+    assert "a harbour seal waving" in home.content.decode()  # the list, with others in it
+    assert artwork.prompt not in home.content.decode()
+    creator = Client()
+    creator.force_login(owner)
+    own_page = creator.get(artwork.get_absolute_url())
+    assert own_page.status_code == 200
+    assert '<span class="badge">Private</span>' in own_page.content.decode()
+
+    # Every open report about it is closed as hidden, by whom and when; others stay open.
+    for report in (first, second):
+        report.refresh_from_db()
+        assert (report.status, report.resolved_by) == (Status.HIDDEN, superuser)
+        assert report.resolved_at is not None
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == Status.OPEN
+
+    # One email to the owner, sent by the job, saying what happened and where it is.
+    [email] = mail.outbox
+    assert email.to == [owner.email]
+    assert email.subject == "[asciigallery] Your artwork is now private"
+    assert "“a lighthouse blinking in the fog”" in email.body
+    assert "(copyright, or someone else's work, spam)" in email.body
+    studio = reverse("gallery:studio_edit", args=[artwork.public_id])
+    assert f"http://testserver{studio}" in email.body
+    assert other_user.email not in email.body  # reporters stay unnamed
+
+
+def test_hiding_a_collection_makes_it_private_and_tells_the_owner(
+    admin_client_, owner, collection, django_capture_on_commit_callbacks
+):
+    report = file_report(collection, reason="hateful")
+    visitor = Client()
+    assert visitor.get(collection.get_absolute_url()).status_code == 200
+    with emails_sent_by_jobs(django_capture_on_commit_callbacks):
+        run_action(admin_client_, "hide", report)
+    assert visitor.get(collection.get_absolute_url()).status_code == 404
+    report.refresh_from_db()
+    assert report.status == Status.HIDDEN
+    [email] = mail.outbox
+    assert email.to == [owner.email]
+    assert "Your collection is now private" in email.subject
+    assert "“Foggy coasts”" in email.body
+
+
+@pytest.mark.parametrize("target", ["artwork", "collection"])
+def test_hidden_work_is_forgotten_by_the_page_cache(
+    request, admin_client_, target, page_cache, django_capture_on_commit_callbacks
+):
+    target = request.getfixturevalue(target)
+    report = file_report(target)
+    visitor = Client()
+    assert visitor.get(target.get_absolute_url()).status_code == 200  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        run_action(admin_client_, "hide", report)
+    assert visitor.get(target.get_absolute_url()).status_code == 404
+
+
+def test_hiding_what_is_already_private_closes_the_reports_without_an_email(
+    admin_client_, artwork, django_capture_on_commit_callbacks
+):
+    report = file_report(artwork)
+    Artwork.objects.filter(pk=artwork.pk).set_visibility("private")  # by its owner
+    with emails_sent_by_jobs(django_capture_on_commit_callbacks):
+        run_action(admin_client_, "hide", report)
+    report.refresh_from_db()
+    assert report.status == Status.HIDDEN
+    assert mail.outbox == []
+
+
+def test_dismissing_closes_only_the_selected_reports(admin_client_, superuser, artwork):
+    chosen, kept = file_report(artwork), file_report(artwork, reason="other")
+    response = run_action(admin_client_, "dismiss", chosen)
+    assert response.status_code == 302
+    chosen.refresh_from_db()
+    kept.refresh_from_db()
+    assert (chosen.status, chosen.resolved_by) == (Status.DISMISSED, superuser)
+    assert kept.status == Status.OPEN
+    assert Client().get(artwork.get_absolute_url()).status_code == 200  # still public
+    # A closed report stays closed: hiding or dismissing again leaves it as it was.
+    run_action(admin_client_, "dismiss", chosen)
+    chosen.refresh_from_db()
+    assert chosen.status == Status.DISMISSED
+
+
+def staff_with(*codenames: str):
+    user = make_user(is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+def test_staff_who_may_only_view_reports_can_run_neither_action(client, artwork):
+    report = file_report(artwork)
+    client.force_login(staff_with("view_report", "change_artwork", "change_collection"))
+    page = client.get(changelist())
+    assert page.status_code == 200
+    assert "a lighthouse blinking in the fog" in page.content.decode()  # the report is listed
+    assert 'value="hide"' not in page.content.decode()
+    assert 'value="dismiss"' not in page.content.decode()
+    for action in ("hide", "dismiss"):
+        run_action(client, action, report)
+    report.refresh_from_db()
+    assert report.status == Status.OPEN
+    assert Client().get(artwork.get_absolute_url()).status_code == 200
+
+
+def test_staff_who_may_change_reports_but_not_artworks_may_dismiss_not_hide(client, artwork):
+    report = file_report(artwork)
+    client.force_login(staff_with("view_report", "change_report"))
+    page = client.get(changelist()).content.decode()
+    assert 'value="dismiss"' in page
+    assert 'value="hide"' not in page
+    run_action(client, "hide", report)
+    report.refresh_from_db()
+    assert report.status == Status.OPEN
+    assert Client().get(artwork.get_absolute_url()).status_code == 200
+    run_action(client, "dismiss", report)
+    report.refresh_from_db()
+    assert report.status == Status.DISMISSED
+
+
+def test_staff_with_every_permission_may_hide(client, artwork):
+    report = file_report(artwork)
+    client.force_login(
+        staff_with("view_report", "change_report", "change_artwork", "change_collection")
+    )
+    assert 'value="hide"' in client.get(changelist()).content.decode()
+    run_action(client, "hide", report)
+    assert Client().get(artwork.get_absolute_url()).status_code == 404
+
+
+def test_reports_are_not_added_or_edited_in_the_admin(admin_client_, artwork):
+    report = file_report(artwork, details="look")
+    assert admin_client_.get(reverse("admin:moderation_report_add")).status_code == 403
+    change = reverse("admin:moderation_report_change", args=[report.pk])
+    page = admin_client_.get(change)
+    assert page.status_code == 200
+    assert 'name="status"' not in page.content.decode()
+    admin_client_.post(change, {"status": "dismissed", "details": "changed"})
+    report.refresh_from_db()
+    assert (report.status, report.details) == (Status.OPEN, "look")
