@@ -78,6 +78,12 @@ class ReportAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing on the page can be edited: no Save buttons that would do nothing.
+        extra_context = {**(extra_context or {}), "show_save": False}
+        extra_context["show_save_and_continue"] = False
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def has_hide_permission(self, request) -> bool:
         # Hiding changes the reported artworks and collections as well as the reports.
         return self.has_change_permission(request) and request.user.has_perms(
@@ -101,7 +107,7 @@ class ReportAdmin(admin.ModelAdmin):
 
     @admin.display(description="details")
     def short_details(self, obj: Report) -> str:
-        return Truncator(obj.details).chars(80)
+        return Truncator(obj.details).chars(60)
 
     @admin.action(description="Hide: make private and tell the owner", permissions=["hide"])
     def hide(self, request, queryset: QuerySet) -> None:
