@@ -433,3 +433,53 @@ def test_reports_are_not_added_or_edited_in_the_admin(admin_client_, artwork):
     admin_client_.post(change, {"status": "dismissed", "details": "changed"})
     report.refresh_from_db()
     assert (report.status, report.details) == (Status.OPEN, "look")
+
+
+# --- The links on the artwork and collection pages ---------------------------------------
+
+
+def test_the_cached_artwork_page_links_to_the_report_form_without_a_csrf_token(artwork, page_cache):
+    visitor = Client()
+    for _ in range(2):  # rendered, then served from the page cache
+        response = visitor.get(artwork.get_absolute_url())
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "<h1>a lighthouse blinking in the fog</h1>" in html
+        assert f'<a href="{report_url(artwork)}">Report this artwork</a>' in html
+        assert "csrfmiddlewaretoken" not in html
+        assert "csrftoken" not in response.cookies
+    assert len(page_cache._cache) == 1  # the page was kept for every visitor
+
+
+def test_the_collection_page_links_to_the_report_form(client, other_user, collection):
+    for viewer in (None, other_user):
+        if viewer:
+            client.force_login(viewer)
+        response = client.get(collection.get_absolute_url())
+        assert response.status_code == 200
+        assert "<h1>Foggy coasts</h1>" in response.content.decode()
+        assert f'href="{report_url(collection)}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("visibility", ["unlisted", "private"])
+def test_work_that_is_not_public_has_no_report_link(client, owner, visibility):
+    art = make_artwork(owner, prompt="a secret garden", visibility=visibility)
+    client.force_login(owner)  # who may open it whatever its visibility
+    page = client.get(art.get_absolute_url())
+    assert page.status_code == 200
+    assert "<h1>a secret garden</h1>" in page.content.decode()
+    assert "Report this artwork" not in page.content.decode()
+    if visibility == "private":
+        coll = make_collection(owner, name="Secret places", visibility="private")
+        page = client.get(coll.get_absolute_url())
+        assert "<h1>Secret places</h1>" in page.content.decode()
+        assert "Report this collection" not in page.content.decode()
+
+
+def test_owners_are_not_offered_to_report_their_own_work(client, owner, artwork, collection):
+    client.force_login(owner)
+    for target, heading in ((artwork, artwork.prompt), (collection, collection.name)):
+        page = client.get(target.get_absolute_url())
+        assert page.status_code == 200
+        assert f"<h1>{heading}</h1>" in page.content.decode()
+        assert report_url(target) not in page.content.decode()
