@@ -7,9 +7,9 @@ Pillow's C code (resizing, contrast, dithering); Python only maps cell values to
 characters, with str.translate. The edge mode's direction characters are the one per-cell
 Python loop.
 
-`estimated_work(width, height, frames)` is what a conversion costs (the pixels to
-decode): above INLINE_WORK_LIMIT, measured in docs/benchmarks.md, a conversion is a
-background job instead of holding a request.
+`estimated_work(width, height, frames, options)` is what a conversion costs (pixels
+to decode, characters to write): above INLINE_WORK_LIMIT, measured in
+docs/benchmarks.md, a conversion is a background job instead of holding a request.
 """
 
 from __future__ import annotations
@@ -43,10 +43,12 @@ CHARSET_CHOICES = [(key, label) for key, (label, _ramp) in CHARSETS.items()]
 MIN_ADJUST, MAX_ADJUST = -100, 100
 DEFAULT_WIDTH = 80
 
-# Pixels decoded (width x height x frames) that a request may convert itself: about a
-# second at most on the benchmark machine (docs/benchmarks.md, "Image conversion").
-# Larger conversions run as a background job.
-INLINE_WORK_LIMIT = 30_000_000
+# The work (estimated_work) a request may do itself; more runs as a background job.
+# Measured in docs/benchmarks.md ("Image conversion"): decoding costs about 8 ns a
+# pixel, writing a character 10-90 ns (250 in the edge mode); 40 million is under half
+# a second here, so about a second on a busy server.
+INLINE_WORK_LIMIT = 40_000_000
+CELL_COST, EDGE_CELL_COST = 10, 30
 
 # Browsers play GIF delays under 20 ms as 100 ms; so do we.
 MIN_DELAY_MS, DEFAULT_DELAY_MS = 20, 100
@@ -116,10 +118,16 @@ def canvas_size(image_width: int, image_height: int, columns: int) -> tuple[int,
     return columns, max(1, min(frame_rules.MAX_HEIGHT, round(rows)))
 
 
-def estimated_work(width: int, height: int, frames: int) -> int:
-    """The pixels a conversion decodes: every source frame, since a GIF's frames are
-    drawn one over the other and cannot be skipped."""
-    return width * height * max(1, frames)
+def estimated_work(image_width: int, image_height: int, frames: int,
+                   options: ConversionOptions) -> int:  # fmt: skip
+    """What converting costs, in decoded-pixel equivalents: every source frame is
+    decoded (a GIF's frames are drawn one over the other and cannot be skipped), and
+    every character of every kept frame is written, the edge mode's in Python."""
+    frames = max(1, frames)
+    width, height = canvas_size(image_width, image_height, options.width)
+    cells = width * height * min(frames, frame_rules.MAX_FRAMES)
+    per_cell = EDGE_CELL_COST if options.edges else CELL_COST
+    return image_width * image_height * frames + cells * per_cell
 
 
 def sampled_indices(count: int, limit: int) -> list[int]:

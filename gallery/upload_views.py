@@ -21,7 +21,7 @@ from config.paging import CappedPaginator
 from config.params import page_number
 from config.responses import try_later
 from gallery import access, tasks, uploads
-from gallery.conversion import ConversionError
+from gallery.conversion import ConversionError, ConversionOptions
 from gallery.forms import ConversionForm, UploadForm
 from gallery.models import File
 
@@ -116,10 +116,12 @@ def file_convert(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_convert(request, file: File, form: ConversionForm, status: int = 200):
+    usable = not form.is_bound or form.is_valid()
+    options = form.options() if usable else ConversionOptions()
     preview, partial, error = None, False, ""
-    if not form.is_bound or form.is_valid():
+    if usable:
         try:
-            preview, partial = uploads.preview(file, form.options())
+            preview, partial = uploads.preview(file, options)
         except (ConversionError, uploads.StorageUnavailable) as failure:
             error = str(failure)
             status = 503 if isinstance(failure, uploads.StorageUnavailable) else 400
@@ -129,7 +131,7 @@ def _render_convert(request, file: File, form: ConversionForm, status: int = 200
         "preview": preview,
         "partial": partial,
         "preview_error": error,
-        "in_background": not uploads.is_small(file),
+        "in_background": not uploads.is_small(file, options),
     }
     return render(request, "studio/file_convert.html", context, status=status)
 

@@ -120,10 +120,10 @@ def download_url(file: File) -> str | None:
 # --- Conversion --------------------------------------------------------------------
 
 
-def is_small(file: File) -> bool:
+def is_small(file: File, options: ConversionOptions) -> bool:
     """Whether converting `file` fits in a request (conversion.INLINE_WORK_LIMIT)."""
-    width, height = file.width or 0, file.height or 0
-    return estimated_work(width, height, file.frame_count) <= INLINE_WORK_LIMIT
+    work = estimated_work(file.width or 1, file.height or 1, file.frame_count, options)
+    return work <= INLINE_WORK_LIMIT
 
 
 def _convert_stored(file: File, options: ConversionOptions, **kwargs) -> Conversion:
@@ -142,7 +142,7 @@ def _convert_stored(file: File, options: ConversionOptions, **kwargs) -> Convers
 
 def preview(file: File, options: ConversionOptions) -> tuple[Conversion, bool]:
     """The conversion to show before saving, and whether it is the first frame only."""
-    partial = file.is_animated and not is_small(file)
+    partial = file.is_animated and not is_small(file, options)
     return _convert_stored(file, options, first_frame_only=partial), partial
 
 
@@ -163,7 +163,7 @@ def start_conversion(user, file: File, options: ConversionOptions) -> Generation
         status=Generation.Status.QUEUED,
         request={"file": file.pk, "options": options.as_dict()},
     )
-    if is_small(file):
+    if is_small(file, options):
         return run_conversion(attempt.pk)
     return attempt
 

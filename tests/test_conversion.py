@@ -10,10 +10,12 @@ from PIL import Image
 from gallery import frames as frame_rules
 from gallery.conversion import (
     CHARSETS,
+    INLINE_WORK_LIMIT,
     ConversionError,
     ConversionOptions,
     canvas_size,
     convert,
+    estimated_work,
     fps_for,
 )
 from tests import images
@@ -167,3 +169,14 @@ def test_a_damaged_image_is_a_clear_error():
 def test_options_out_of_range_are_refused(options):
     with pytest.raises(ConversionError):
         ConversionOptions(**options)
+
+
+def test_the_work_estimate_counts_characters_written_as_well_as_pixels_decoded():
+    # 500 small frames decode quickly, but 500 frames of 300 columns drawn in the edge
+    # mode are millions of characters written one by one: that is a job, not a request.
+    small_animation = (100, 100, 500)
+    assert estimated_work(*small_animation, ConversionOptions(width=80)) < INLINE_WORK_LIMIT
+    edges = ConversionOptions(width=300, edges=True)
+    assert estimated_work(*small_animation, edges) > INLINE_WORK_LIMIT
+    # A photo from a phone converts within a request.
+    assert estimated_work(4000, 3000, 1, ConversionOptions(width=120)) < INLINE_WORK_LIMIT
