@@ -44,6 +44,7 @@ from gallery.expressions import (  # migrations name some as gallery.models.<nam
     TsvectorConcat,
 )
 from gallery.files import ACCEPTED_FORMATS, clean_filename, inspect_image, thumbnail_of
+from gallery.files import LABELS as IMAGE_LABELS
 from gallery.search import tsquery_text
 
 EMBEDDING_DIMENSIONS = 1536
@@ -777,6 +778,7 @@ class Generation(models.Model):
 
 # The only kinds of file a creator may upload, with the extension their keys get.
 IMAGE_EXTENSIONS = {mime: f".{kind.lower()}" for kind, mime in ACCEPTED_FORMATS.items()}
+IMAGE_KINDS = {mime: IMAGE_LABELS[kind] for kind, mime in ACCEPTED_FORMATS.items()}
 
 
 def file_storage_key(instance: File, filename: str) -> str:
@@ -886,6 +888,11 @@ class File(models.Model):
     @property
     def is_animated(self) -> bool:
         return self.frame_count > 1
+
+    @property
+    def kind(self) -> str:
+        """The format as people name it: "PNG", "JPEG", "GIF", "WebP"."""
+        return IMAGE_KINDS.get(self.mime_type, self.mime_type)
 
 
 class ArtworkView(models.Model):

@@ -61,7 +61,7 @@ def test_an_upload_lands_in_the_bucket_and_the_row_matches_it(s3, client, creato
     # The files page lists it with its thumbnail, size and date.
     page = client.get(FILES)
     assert "Beach at noon.jpg" in page.text
-    assert "400×300" in page.text
+    assert "JPEG · " in page.text and "400×300" in page.text
     assert reverse("gallery:studio_file_thumbnail", args=[file.pk]) in page.text
     thumbnail = client.get(reverse("gallery:studio_file_thumbnail", args=[file.pk]))
     assert thumbnail["Content-Type"] == "image/webp" and thumbnail.content[:4] == b"RIFF"
@@ -390,3 +390,4 @@ def test_the_json_preview_carries_frames_the_editor_can_play(client, creator):
     data = json.loads(answer.content)
     assert answer["Content-Type"] == "application/json"
     assert (len(data["frames"]), data["width"], data["partial"]) == (3, 16, False)
+
