@@ -391,3 +391,11 @@ def test_the_json_preview_carries_frames_the_editor_can_play(client, creator):
     assert answer["Content-Type"] == "application/json"
     assert (len(data["frames"]), data["width"], data["partial"]) == (3, 16, False)
 
+
+def test_the_new_artwork_page_can_start_from_a_picture(client, creator):
+    editor = client.get(reverse("gallery:studio_new"))
+    assert f'action="{FILES}"' in editor.text and 'enctype="multipart/form-data"' in editor.text
+    response = upload(client, images.still(), "from-the-editor.png")
+    file = File.objects.get()
+    assert response["Location"] == reverse("gallery:studio_file", args=[file.pk])
+
