@@ -399,3 +399,18 @@ def test_the_new_artwork_page_can_start_from_a_picture(client, creator):
     file = File.objects.get()
     assert response["Location"] == reverse("gallery:studio_file", args=[file.pk])
 
+
+def test_a_conversion_whose_picture_was_deleted_fails_clearly(client, creator, monkeypatch):
+    monkeypatch.setattr(uploads, "INLINE_WORK_LIMIT", 1000)  # left for the job
+    file = uploaded(client, images.animation(frames=5), "ball.gif")
+    client.post(reverse("gallery:studio_file", args=[file.pk]),
+                {**convert_data(width=20), "action": "convert"})  # fmt: skip
+    attempt = Generation.objects.get()
+    client.post(reverse("gallery:studio_file_delete", args=[file.pk]))
+    uploads.run_conversion(attempt.pk)
+    attempt.refresh_from_db()
+    assert attempt.status == "failed"
+    page = client.get(reverse("gallery:studio_generation", args=[attempt.pk]))
+    assert "Conversion failed" in page.text
+    assert "The file was deleted before it could be converted." in page.text
+    assert f'href="{FILES}">Try again' in page.text
