@@ -239,7 +239,9 @@ class _Renderer:
             text = cells.point(self.levels).tobytes().decode("latin-1").translate(self.characters)
         width = self.size[0]
         lines = (text[i : i + width].rstrip() for i in range(0, len(text), width))
-        return "\n".join(lines)
+        # Blank space at the right and the bottom is the canvas's (the artwork keeps
+        # its height): the frame ends where its last character does, as typed ones do.
+        return "\n".join(lines).rstrip("\n")
 
 
 def convert(
