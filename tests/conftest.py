@@ -71,7 +71,12 @@ def _storage(request):
     if not wanted:
         yield
         return
-    server = request.getfixturevalue("s3_server")
+    with s3_settings(request.getfixturevalue("s3_server")):
+        yield
+
+
+def s3_settings(server) -> override_settings:
+    """The settings of S3 storage on `server` (a SeaweedS3), as production has them."""
     storage = s3_storage(
         bucket=server.bucket,
         endpoint_url=server.endpoint_url,
@@ -79,14 +84,13 @@ def _storage(request):
         access_key=server.access_key,
         secret_key=server.secret_key,
     )
-    with override_settings(
+    return override_settings(
         STORAGES={"default": storage, "staticfiles": STATIC_FILES},
         AWS_STORAGE_BUCKET_NAME=server.bucket,
         AWS_S3_ENDPOINT_URL=server.endpoint_url,
         AWS_ACCESS_KEY_ID=server.access_key,
         AWS_SECRET_ACCESS_KEY=server.secret_key,
-    ):
-        yield
+    )
 
 
 @pytest.fixture

@@ -36,11 +36,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import ApiKey, User
-from gallery import exports
+from gallery import exports, uploads
+from gallery.conversion import CHARSETS
 from gallery.frames import frames_version
 from gallery.models import Generation, Like, Visibility
 from gallery.views import TABS
-from tests import factories
+from tests import factories, images
+from tests.conftest import s3_settings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.storage, pytest.mark.fuzz]
 
@@ -71,6 +73,8 @@ def our_routes() -> dict[str, dict]:
 
 
 ROUTES = our_routes()
+
+CONVERSION_PARAMS = ["width", "charset", "brightness", "contrast", "invert", "dither", "edges"]
 
 # The GET parameters each view reads (forms with method="get" add theirs). A new route
 # must be listed here, even with none, so that whoever adds it decides.
@@ -110,6 +114,12 @@ GET_PARAMS = {
     "gallery:studio_collection_delete": [],
     "gallery:studio_collection_remove": [],
     "gallery:studio_collection_move": [],
+    "gallery:studio_files": ["page"],
+    "gallery:studio_file": CONVERSION_PARAMS,
+    "gallery:studio_file_preview": CONVERSION_PARAMS,
+    "gallery:studio_file_download": [],
+    "gallery:studio_file_thumbnail": [],
+    "gallery:studio_file_delete": [],
     "moderation:report_artwork": [],
     "moderation:report_collection": [],
 }
@@ -159,6 +169,7 @@ class World:
     shares: list = field(default_factory=list)
     generations: list = field(default_factory=list)
     api_keys: list = field(default_factory=list)
+    files: list = field(default_factory=list)
     # Found on the pages (read_forms): route -> field name -> FormField.
     post_forms: dict | None = None
     get_forms: dict | None = None
@@ -178,6 +189,8 @@ class World:
             return [api_key.pk for api_key in self.api_keys]
         if route in ("gallery:studio_generation", "gallery:studio_generation_status"):
             return [generation.pk for generation in self.generations]
+        if route.startswith("gallery:studio_file") and argument == "pk":
+            return [file.pk for file in self.files]
         by_name = {
             "code": [share.code for share in self.shares],
             "item_id": [item.pk for item in self.items],
@@ -213,6 +226,13 @@ class World:
             "maxheight": ["200", "1"],
             "format": ["json"],
             "generation": [str(generation.pk) for generation in self.generations],
+            "width": ["80", "1", "300"],
+            "charset": sorted(CHARSETS),
+            "brightness": ["0", "-100", "100"],
+            "contrast": ["0", "-100", "100"],
+            "invert": ["on"],
+            "dither": ["on"],
+            "edges": ["on"],
             "next": ["/", "/studio/", "https://elsewhere.example/", "//elsewhere.example"],
         }
 
@@ -363,13 +383,26 @@ def read_forms(world: World) -> None:
 
 
 @pytest.fixture(scope="module")
-def cast(django_db_setup, django_db_blocker):
+def cast(django_db_setup, django_db_blocker, s3_server):
     """The objects every route can name, made once for this module in a transaction
     that is rolled back at its end (as TestCase.setUpTestData does); each test, and
-    each example in it, runs in a savepoint inside it."""
+    each example in it, runs in a savepoint inside it. The uploads' objects are
+    removed from the bucket at the end."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield build_world()
+        world = build_world()
+        with s3_settings(s3_server):
+            for owner in (world.creator, world.other):
+                world.files += [
+                    uploads.store_upload(owner, SimpleUploadedFile("still.png", images.still())),
+                    uploads.store_upload(
+                        owner, SimpleUploadedFile("ball.gif", images.animation(3))
+                    ),
+                ]
+        yield world
         transaction.set_rollback(True)
+        with s3_settings(s3_server):
+            for file in world.files:
+                file.file.storage.delete(file.file.name)
 
 
 @pytest.fixture
