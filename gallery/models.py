@@ -698,12 +698,21 @@ class GenerationStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# A generation's provider when it is an upload's conversion (gallery/uploads.py): it
+# shares the progress page and the log, not the generation rate limit.
+CONVERSION_PROVIDER = "image"
+
+
 class GenerationQuerySet(models.QuerySet):
     def recent(self, limit: int = 5, days: int = 7) -> GenerationQuerySet:
         """The newest few of the last `days`, without their frames: what the studio
         lists so that a creator learns how their generations ended."""
         since = timezone.now() - timedelta(days=days)
         return self.filter(created_at__gte=since).defer("result", "request")[:limit]
+
+    def prompted(self) -> GenerationQuerySet:
+        """Generations from a prompt, without the uploads' conversions."""
+        return self.exclude(provider=CONVERSION_PROVIDER)
 
 
 class Generation(models.Model):

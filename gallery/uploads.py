@@ -35,12 +35,10 @@ from gallery.conversion import (
     estimated_work,
 )
 from gallery.files import STORAGE_ERRORS, clean_filename, human_size
-from gallery.models import File, Generation
+from gallery.models import CONVERSION_PROVIDER, File, Generation
 
 logger = logging.getLogger(__name__)
 
-# How conversions are told apart from prompts in the generation log.
-CONVERSION_PROVIDER = "image"
 # Seconds a download link works: long enough to start, short enough not to be shared.
 DOWNLOAD_URL_SECONDS = 60
 

@@ -414,3 +414,16 @@ def test_a_conversion_whose_picture_was_deleted_fails_clearly(client, creator, m
     assert "Conversion failed" in page.text
     assert "The file was deleted before it could be converted." in page.text
     assert f'href="{FILES}">Try again' in page.text
+
+
+def test_conversions_do_not_use_up_the_generation_limit(client, creator, settings):
+    from tests.test_studio import generate_data
+
+    settings.GENERATION_RATE_LIMIT = 1
+    file = uploaded(client)
+    for _ in range(3):
+        client.post(reverse("gallery:studio_file", args=[file.pk]),
+                    {**convert_data(), "action": "convert"})  # fmt: skip
+    response = client.post(reverse("gallery:studio_generate"), generate_data())
+    assert response.status_code == 302
+    assert Generation.objects.filter(provider="procedural").count() == 1

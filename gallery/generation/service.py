@@ -174,7 +174,9 @@ def _reserve_attempt(user, provider: str, model: str, request: GenerationRequest
         if limit and signed_in:
             now = timezone.now()
             list(get_user_model().objects.select_for_update().filter(pk=user.pk).values("pk"))
-            recent = Generation.objects.filter(user=user, created_at__gt=now - RATE_WINDOW)
+            recent = Generation.objects.prompted().filter(
+                user=user, created_at__gt=now - RATE_WINDOW
+            )
             count = recent.count()
             if count >= limit:
                 # Free again once enough of the recent attempts have left the window.
