@@ -5,14 +5,23 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.db.models.functions import Length
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from procrastinate.contrib.django import app as jobs_app
 from procrastinate.contrib.django.admin import ProcrastinateJobAdmin
 from procrastinate.contrib.django.models import ProcrastinateJob
 
+from config.responses import try_later
+from gallery import uploads
 from gallery.models import (
     FEATURABLE,
     Artwork,
@@ -314,21 +323,150 @@ class GenerationAdmin(DateHierarchyAdmin):
 
 @admin.register(File)
 class FileAdmin(admin.ModelAdmin):
-    list_display = ("filename", "owner", "artwork", "mime_type", "size", "created_at")
+    """Uploads with their thumbnail (a WebP we drew) and a download link. The upload
+    itself is never shown inline: it is only handed out as an attachment."""
+
+    list_display = (
+        "filename",
+        "owner",
+        "mime_type",
+        "human_size",
+        "dimensions",
+        "artwork",
+        "created_at",
+        "thumbnail_image",
+        "download_link",
+    )
     list_filter = ("mime_type", "created_at")
     search_fields = ("filename", "file", "owner__email", "artwork__public_id")
     autocomplete_fields = ("owner", "artwork")
     list_select_related = ("owner", "artwork")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer(*ARTWORK_HEAVY_FIELDS)
+        # The thumbnail's bytes are read by its own URL only; the pages need to know
+        # whether there is one.
+        queryset = super().get_queryset(request).defer(*ARTWORK_HEAVY_FIELDS)
+        queryset = queryset.annotate(thumbnail_bytes=Length("thumbnail"))
+        if request.resolver_match and request.resolver_match.url_name.endswith("_thumbnail"):
+            return queryset
+        return queryset.defer("thumbnail")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("file", "owner", "artwork", "filename", "mime_type", "size", "created_at")
+        # A stored file is never replaced in place (delete the row and upload anew, so
+        # that no object is left in storage without its row), nor linked to as it is.
+        return (
+            "owner",
+            "artwork",
+            "filename",
+            "stored_as",
+            "mime_type",
+            "human_size",
+            "dimensions",
+            "thumbnail_image",
+            "download_link",
+            "created_at",
+        )
 
     def get_readonly_fields(self, request, obj=None):
-        # A stored file is never replaced in place: delete the row and upload anew,
-        # so that no object is left in storage without its row.
-        if obj is not None:
-            return ("file", "mime_type", "size", "created_at")
-        return ("mime_type", "size", "created_at")
+        if obj is None:
+            return ("mime_type", "size", "created_at")
+        return (
+            "stored_as",
+            "mime_type",
+            "human_size",
+            "dimensions",
+            "thumbnail_image",
+            "download_link",
+            "created_at",
+        )
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/thumbnail/",
+                view(self.thumbnail_view, cacheable=True),
+                name=f"{name}_thumbnail",
+            ),
+            path("<int:pk>/download/", view(self.download_view), name=f"{name}_download"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="stored as")
+    def stored_as(self, obj: File) -> str:
+        return obj.file.name
+
+    @admin.display(description="size", ordering="size")
+    def human_size(self, obj: File) -> str:
+        return filesizeformat(obj.size)
+
+    @admin.display(description="pixels")
+    def dimensions(self, obj: File) -> str:
+        return obj.pixels or "—"
+
+    @admin.display(description="thumbnail")
+    def thumbnail_image(self, obj: File) -> str:
+        if not obj.pk or not getattr(obj, "thumbnail_bytes", None):
+            return "—"
+        return format_html(
+            '<img src="{}" alt="thumbnail of {}" style="max-width: 120px; max-height: 120px;">',
+            reverse("admin:gallery_file_thumbnail", args=[obj.pk]),
+            obj.filename,
+        )
+
+    @admin.display(description="download")
+    def download_link(self, obj: File) -> str:
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">Download</a>', reverse("admin:gallery_file_download", args=[obj.pk])
+        )
+
+    def _file_to_view(self, request: HttpRequest, pk: int) -> File:
+        file = self.get_object(request, str(pk))
+        if not self.has_view_permission(request, file):
+            raise PermissionDenied
+        if file is None:
+            raise Http404("No such file.")
+        return file
+
+    def thumbnail_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        file = self._file_to_view(request, pk)
+        if not file.thumbnail:
+            raise Http404("This file has no thumbnail.")
+        response = HttpResponse(bytes(file.thumbnail), content_type="image/webp")
+        patch_cache_control(response, private=True, max_age=3600)
+        return response
+
+    def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """A signed URL that saves the file under its name, or the file streamed here
+        as an attachment where the storage has no URLs of its own."""
+        file = self._file_to_view(request, pk)
+        try:
+            url = uploads.download_url(file)
+            if url is not None:
+                return redirect(url)
+            stream = file.file.open("rb")
+        except FileNotFoundError:
+            raise Http404("The stored file is missing (see manage.py cleanup_orphans).") from None
+        except uploads.STORAGE_ERRORS:
+            return try_later(
+                request,
+                status=503,
+                retry_after=60,
+                heading="File storage is unreachable",
+                message="The file cannot be fetched right now. Try again soon.",
+                back_url=reverse("admin:gallery_file_change", args=[file.pk]),
+                back_label="Back to the file",
+            )
+        response = FileResponse(
+            stream, as_attachment=True, filename=file.filename, content_type=file.mime_type
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 @admin.register(Like)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import requests
 from django.contrib import admin
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.template.defaultfilters import filesizeformat
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import ApiKey, UserSettings
 from gallery.models import ArtworkEmbedding, File, Generation, Like, Share
+from tests import images
 from tests.factories import make_artwork, make_collection, make_share, make_user
 from tests.test_storage import png_bytes
 
@@ -278,3 +285,158 @@ def test_view_only_staff_cannot_run_jobs_again(client):
     listing = client.get(reverse("admin:procrastinate_procrastinatejob_changelist"))
     assert listing.status_code == 200 and "Select procrastinate job to view" in listing.text
     assert "Run the selected failed jobs again" not in listing.text
+
+
+# --- Files: a thumbnail we drew and a download link, never the upload inline ----------
+
+
+def make_upload(owner, data: bytes | None = None, name: str = "ball.gif") -> File:
+    data = images.animation() if data is None else data
+    upload = File(owner=owner, file=ContentFile(data, name=name))
+    upload.full_clean()
+    upload.save()
+    return upload
+
+
+def file_viewer(codenames=("view_file",)):
+    from django.contrib.auth.models import Permission
+
+    viewer = make_user(is_staff=True)
+    viewer.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return viewer
+
+
+def file_urls(upload: File) -> dict[str, str]:
+    return {
+        name: reverse(f"admin:gallery_file_{name}", args=[upload.pk])
+        for name in ("thumbnail", "download")
+    }
+
+
+@pytest.fixture
+def local_storage(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    return tmp_path
+
+
+def test_staff_who_may_view_files_see_each_with_its_thumbnail_and_download_link(
+    client, owner, settings
+):
+    upload = make_upload(owner, images.animation(frames=5, size=(80, 40)), "ball.gif")
+    client.force_login(file_viewer())
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:gallery_file_changelist"))
+    assert response.status_code == 200
+    assert "Select file to view" in response.text
+    assert "ball.gif" in response.text
+    assert "80×40, 5 frames" in response.text
+    assert filesizeformat(upload.size) in response.text
+    urls = file_urls(upload)
+    assert f'<img src="{urls["thumbnail"]}"' in response.text
+    assert f'href="{urls["download"]}"' in response.text
+    # Neither the upload itself nor a URL of the storage is on the page.
+    assert settings.AWS_S3_ENDPOINT_URL not in response.text
+    # The thumbnails' bytes stay out of the list's query (only their length is read).
+    file_queries = [q["sql"] for q in queries.captured_queries if '"gallery_file"' in q["sql"]]
+    assert file_queries
+    assert not any(re.search(r'(?<!LENGTH\()"gallery_file"\."thumbnail"', sql)
+                   for sql in file_queries)  # fmt: skip
+
+
+def test_the_file_page_shows_the_thumbnail_and_download_link_read_only(client, owner):
+    upload = make_upload(owner)
+    client.force_login(file_viewer())
+    response = client.get(reverse("admin:gallery_file_change", args=[upload.pk]))
+    assert response.status_code == 200
+    assert "<h1>View file</h1>" in response.text
+    urls = file_urls(upload)
+    assert f'<img src="{urls["thumbnail"]}"' in response.text
+    assert f'href="{urls["download"]}"' in response.text
+    assert upload.file.name in response.text  # the key, as text, not as a link
+    assert f'href="{upload.file.url}' not in response.text.replace("&amp;", "&")
+
+
+def test_the_thumbnail_url_answers_the_stored_webp(client, owner):
+    upload = make_upload(owner)
+    client.force_login(file_viewer())
+    response = client.get(file_urls(upload)["thumbnail"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/webp"
+    assert response.content == bytes(upload.thumbnail)
+    assert response.content.startswith(b"RIFF") and response.content[8:12] == b"WEBP"
+    assert "private" in response["Cache-Control"]
+
+
+def test_the_download_is_a_signed_url_that_saves_the_original_bytes(client, owner, settings):
+    data = images.still()
+    upload = make_upload(owner, data, "My picture.png")
+    client.force_login(file_viewer())
+    response = client.get(file_urls(upload)["download"])
+    assert response.status_code == 302
+    assert response["Location"].startswith(settings.AWS_S3_ENDPOINT_URL)
+    fetched = requests.get(response["Location"], timeout=10)
+    assert fetched.status_code == 200
+    assert fetched.content == data
+    assert fetched.headers["Content-Disposition"].startswith("attachment")
+    assert "My picture.png" in fetched.headers["Content-Disposition"]
+
+
+def test_on_local_storage_the_download_is_streamed_as_an_attachment(client, owner,
+                                                                    local_storage):  # fmt: skip
+    data = images.still()
+    upload = make_upload(owner, data, "local.png")
+    client.force_login(file_viewer())
+    response = client.get(file_urls(upload)["download"])
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == data
+    assert response["Content-Disposition"] == 'attachment; filename="local.png"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Type"] == "image/png"
+
+
+def test_a_storage_failure_on_download_is_a_503_page(client, owner, local_storage,
+                                                     monkeypatch):  # fmt: skip
+    from django.core.files.storage import FileSystemStorage
+
+    upload = make_upload(owner, images.still(), "local.png")
+
+    def fail(*args, **kwargs):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(FileSystemStorage, "_open", fail)
+    client.force_login(file_viewer())
+    response = client.get(file_urls(upload)["download"])
+    assert response.status_code == 503
+    assert "File storage is unreachable" in response.text
+    assert response["Retry-After"] == "60"
+
+
+def test_a_missing_stored_file_is_a_404_on_download(client, owner, local_storage):
+    upload = make_upload(owner, images.still(), "local.png")
+    (local_storage / upload.file.name).unlink()
+    client.force_login(file_viewer())
+    assert client.get(file_urls(upload)["download"]).status_code == 404
+
+
+def test_file_urls_send_non_staff_to_the_admin_login(client, owner, other_user):
+    upload = make_upload(owner)
+    for url in file_urls(upload).values():
+        assert client.get(url)["Location"].startswith(reverse("admin:login")), url
+    client.force_login(other_user)
+    for url in file_urls(upload).values():
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("admin:login")), url
+
+
+def test_staff_without_the_file_view_permission_get_403(client, owner):
+    upload = make_upload(owner)
+    client.force_login(file_viewer(codenames=("view_artwork",)))
+    for url in [*file_urls(upload).values(), reverse("admin:gallery_file_changelist")]:
+        assert client.get(url).status_code == 403, url
