@@ -410,6 +410,24 @@ if AI_TIMEOUT_SECONDS <= 0:
 if GENERATION_RATE_LIMIT < 0:
     raise ImproperlyConfigured("GENERATION_RATE_LIMIT must be 0 (no limit) or more.")
 
+# --- Embeddings (gallery/embeddings.py): similar artworks, search by similarity ---
+# "local" (offline: close words and a close look, not meaning) or "openai-compatible"
+# (any server with OpenAI's /v1/embeddings, e.g. text-embedding-3-small at 1536).
+EMBEDDING_PROVIDER = env_str("EMBEDDING_PROVIDER", "local")
+if EMBEDDING_PROVIDER not in ("local", "openai-compatible"):
+    raise ImproperlyConfigured('EMBEDDING_PROVIDER must be "local" or "openai-compatible".')
+EMBEDDING_BASE_URL = env_str("EMBEDDING_BASE_URL", "https://api.openai.com/v1")
+EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "text-embedding-3-small")
+EMBEDDING_API_KEY = env_str("EMBEDDING_API_KEY")
+EMBEDDING_TIMEOUT_SECONDS = env_int("EMBEDDING_TIMEOUT_SECONDS", 30)
+if EMBEDDING_TIMEOUT_SECONDS <= 0:
+    raise ImproperlyConfigured("EMBEDDING_TIMEOUT_SECONDS must be a positive number of seconds.")
+# Candidates the HNSW index visits per similar query (pgvector's hnsw.ef_search): the
+# smallest value that meets the recall target in docs/benchmarks.md.
+EMBEDDING_EF_SEARCH = env_int("EMBEDDING_EF_SEARCH", 40)
+if not 1 <= EMBEDDING_EF_SEARCH <= 1000:
+    raise ImproperlyConfigured("EMBEDDING_EF_SEARCH must be from 1 to 1000.")
+
 # --- Background jobs (gallery/tasks.py) ---
 # Procrastinate keeps its queue in the project's PostgreSQL; `manage.py procrastinate
 # worker` runs the jobs (Procfile: worker). A worker sends a heartbeat every

@@ -290,6 +290,14 @@ def _words(prompt: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", prompt.lower())
 
 
+def scene_of_word(word: str) -> str | None:
+    """The scene a keyword stands for ("blizzard": snow), if any."""
+    word = word.lower()
+    return _KEYWORD_SCENE.get(word) or (
+        _KEYWORD_SCENE.get(word[:-1]) if word.endswith("s") else None
+    )
+
+
 def scene_for_prompt(prompt: str) -> str:
     """The scene for the first keyword in the prompt, else one picked by its hash."""
     words = _words(prompt)
