@@ -185,6 +185,14 @@ CACHES["pages"] = {
     # A few hundred pages of about 20-60 KB each: some megabytes per process.
     "OPTIONS": {"MAX_ENTRIES": 400},
 }
+# The vectors of search texts (gallery/similarity.py), in each process's memory: a
+# vector is the same for ever, so there is nothing to share or invalidate.
+CACHES["query_vectors"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "query_vectors",
+    # 6 KB or so each (1536 floats pickled).
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # --- Accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -29,10 +29,10 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Coalesce, Length
 from django.urls import reverse
 from django.utils import timezone
-from pgvector.django import HnswIndex, VectorField
+from pgvector.django import CosineDistance, HnswIndex, VectorField
 
+from gallery import embeddings, pagecache
 from gallery import frames as frame_rules
-from gallery import pagecache
 from gallery.expressions import (  # migrations name some as gallery.models.<name>
     HIGHLIGHT_START,
     HIGHLIGHT_STOP,
@@ -47,7 +47,7 @@ from gallery.files import ACCEPTED_FORMATS, clean_filename, inspect_image, thumb
 from gallery.files import LABELS as IMAGE_LABELS
 from gallery.search import tsquery_text
 
-EMBEDDING_DIMENSIONS = 1536
+EMBEDDING_DIMENSIONS = embeddings.DIMENSIONS
 
 
 class Visibility(models.TextChoices):
@@ -172,19 +172,25 @@ class ArtworkQuerySet(models.QuerySet):
         # and does not repeat the filters (which would make PostgreSQL scan them).
         return (
             self.model.objects.filter(pk__in=candidates)
-            .annotate(
-                search_rank=SearchRank(F("search_vector"), query),
-                search_snippet=SearchHeadline(
-                    "prompt",
-                    query,
-                    config="english",
-                    start_sel=HIGHLIGHT_START,
-                    stop_sel=HIGHLIGHT_STOP,
-                    max_words=20,
-                    min_words=8,
-                ),
-            )
+            .annotate(search_rank=SearchRank(F("search_vector"), query))
+            .with_snippets(text)
             .order_by("-search_rank", "-created_at", "-id")
+        )
+
+    def with_snippets(self, text: str) -> ArtworkQuerySet:
+        """`search_snippet`: the prompt with the words of the search `text` between
+        HIGHLIGHT_START and HIGHLIGHT_STOP (made safe HTML by the `highlight` filter)."""
+        query = SearchQuery(tsquery_text(text), search_type="raw", config="english")
+        return self.annotate(
+            search_snippet=SearchHeadline(
+                "prompt",
+                query,
+                config="english",
+                start_sel=HIGHLIGHT_START,
+                stop_sel=HIGHLIGHT_STOP,
+                max_words=20,
+                min_words=8,
+            )
         )
 
     def similar_to(self, artwork: Artwork) -> ArtworkQuerySet:
@@ -435,7 +441,20 @@ class Artwork(models.Model):
         return self.frame_count / self.fps
 
 
+class ArtworkEmbeddingQuerySet(models.QuerySet):
+    def nearest(self, vector, *, limit: int) -> ArtworkEmbeddingQuerySet:
+        """The `limit` embeddings closest to `vector` by cosine distance (`distance`),
+        through the HNSW index: filter by model and visibility first, and run it under
+        gallery.similarity.index_scan so that filters cannot starve the result."""
+        return self.annotate(distance=CosineDistance("embedding", vector)).order_by("distance")[
+            :limit
+        ]
+
+
 class ArtworkEmbedding(models.Model):
+    """An artwork's vector by one provider and model (gallery/embeddings.py), kept up to
+    date by the embed_artwork job; vectors of different models are never compared."""
+
     artwork = models.ForeignKey(
         Artwork,
         on_delete=models.CASCADE,
@@ -444,7 +463,12 @@ class ArtworkEmbedding(models.Model):
     )
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
     model = models.CharField(max_length=200)
+    # A hash of what the vector was made from, so that a save that changes neither the
+    # words nor the frames is not embedded (and paid for) again.
+    source_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ArtworkEmbeddingQuerySet.as_manager()
 
     class Meta:
         indexes = [

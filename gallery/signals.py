@@ -1,6 +1,7 @@
 """What happens around saves and deletes that no single view owns: stored objects go
 with their rows, like counters follow likes added or removed outside engagement.py
-(the admin, cascades), cached pages are forgotten when what they show changes.
+(the admin, cascades), cached pages are forgotten when what they show changes, and
+changed artworks are embedded again.
 Connected in GalleryConfig.ready()."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from gallery import engagement, exports, pagecache
+from gallery import engagement, exports, pagecache, tasks
 from gallery.models import Artwork, Collection, CollectionItem, File, Like
 
 
@@ -57,6 +58,21 @@ def uncount_likes_of_deleted_user(sender, instance, **kwargs) -> None:
 def delete_cached_exports(sender, instance: Artwork, **kwargs) -> None:
     """Rendered exports (GIF, PNG, SVG) are cached in storage; they go with the artwork."""
     transaction.on_commit(lambda: exports.delete_exports(instance), robust=True)
+
+
+# What an artwork's vector is made from (gallery/similarity.py).
+EMBEDDED_FIELDS = frozenset({"prompt", "style", "frames"})
+
+
+@receiver(post_save, sender=Artwork)
+def embed_changed_artwork(sender, instance: Artwork, created: bool, update_fields=None,
+                          raw: bool = False, **kwargs) -> None:  # fmt: skip
+    """A new artwork, or new words or frames, gets its vector from a job once saved
+    (its vector goes with it when it is deleted: a cascade)."""
+    if raw:  # loaddata
+        return
+    if created or update_fields is None or EMBEDDED_FIELDS & set(update_fields):
+        tasks.defer_on_commit(tasks.embed_artwork, artwork_id=instance.pk)
 
 
 @receiver(post_save, sender=Artwork)

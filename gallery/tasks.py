@@ -13,13 +13,15 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.contrib.django import app
 from procrastinate.jobs import Status as JobStatus
 
-from gallery import engagement, uploads
+from gallery import embeddings, engagement, similarity, uploads
 from gallery.exports.jobs import render_export  # noqa: F401 (registers the task)
 from gallery.generation import jobs as generation_jobs
 from gallery.generation.jobs import run_generation_job  # noqa: F401 (registers the task)
+from gallery.models import Artwork
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,39 @@ def convert_upload(generation_id: int) -> str | None:
     ended (None if its row is gone). It records its own failures, so it never retries."""
     attempt = uploads.run_conversion(generation_id)
     return attempt.status if attempt is not None else None
+
+
+class TemporaryEmbeddingRetry(BaseRetryStrategy):
+    """An embeddings server's 429, 5xx or silence is tried again after 10 s, 20 s...
+    up to EMBEDDING_ATTEMPTS tries in all; other failures are final at once."""
+
+    def get_retry_decision(self, *, exception: BaseException, job) -> RetryDecision | None:
+        if not isinstance(exception, embeddings.TemporaryEmbeddingError):
+            return None
+        if job.attempts + 1 >= EMBEDDING_ATTEMPTS:
+            return None
+        return RetryDecision(retry_in={"seconds": 10 * 2**job.attempts})
+
+
+EMBEDDING_ATTEMPTS = 6
+
+
+@app.task(queue="embeddings", retry=TemporaryEmbeddingRetry())
+def embed_artwork(artwork_id: int) -> str:
+    """Store the artwork's vector if its words or frames changed (gallery/similarity.py).
+    A failure is logged and, when temporary, retried; it never touches the artwork."""
+    artwork = Artwork.objects.filter(pk=artwork_id).first()
+    if artwork is None:
+        return "gone"
+    try:
+        embedded = similarity.embed_artworks([artwork])
+    except embeddings.TemporaryEmbeddingError as error:
+        logger.warning("Artwork %s not embedded yet (%s): trying again.", artwork_id, error)
+        raise
+    except embeddings.EmbeddingError as error:
+        logger.error("Artwork %s could not be embedded: %s", artwork_id, error)
+        return "failed"
+    return "embedded" if embedded else "unchanged"
 
 
 # --- Housekeeping (periodic: each has a queueing lock, so that however many workers

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from config.paging import CappedPaginator
 from config.params import page_number
-from gallery import access, engagement, models, oembeds, pagecache
+from gallery import access, embeddings, engagement, models, oembeds, pagecache, similarity
 from gallery import frames as frame_rules
 from gallery.models import TRENDING_ORDER, Artwork, Collection, Like, Visibility
 
@@ -46,6 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
         artworks = artworks.filter(featured=True)
     elif tab == "trending":
         artworks = artworks.trending()
+    filtered = artworks
     if query:
         artworks = artworks.search(query)
     # A search orders by best match; a tab keeps its own order.
@@ -57,13 +59,28 @@ def home(request: HttpRequest) -> HttpResponse:
     # A search shows how many it found, and its matches are bounded (SEARCH_CANDIDATES).
     paginator = CappedPaginator(artworks, CARDS_PER_PAGE, whole=bool(query))
     page = paginator.get_page(page_number(request.GET.get("page")))
+    # Few exact matches, or the visitor asked: similar artworks join the results.
+    wants_similar = request.GET.get("similar") == "1"
+    fused = False
+    if query and (wants_similar or paginator.count < similarity.FEW_MATCHES):
+        ids, found_more = similarity.fused_search(filtered, query)
+        fused = wants_similar or found_more
+    if fused:
+        page = Paginator(ids, CARDS_PER_PAGE).get_page(page_number(request.GET.get("page")))
+        page.object_list = similarity.cards(list(page.object_list), highlight=query)
     context = {
         "page": page,
         "query": query,
         "tab": tab,
         "tabs": TABS,
+        "fused": fused,
+        "wants_similar": wants_similar,
+        # What the provider's vectors can find: "words and look", or "meaning".
+        "similar_by": embeddings.provider().describes,
         # Search ranks a bounded set of matches (ArtworkQuerySet.search): say so.
-        "search_capped": bool(query) and page.paginator.count >= models.SEARCH_CANDIDATES,
+        "search_capped": (
+            bool(query) and not fused and page.paginator.count >= models.SEARCH_CANDIDATES
+        ),
     }
     return render(request, "gallery/home.html", context)
 
@@ -89,7 +106,7 @@ def _artwork_page(request: HttpRequest, art: Artwork) -> HttpResponse:
         .select_related("owner")
         .order_by("name")
     )
-    similar = Artwork.objects.listed().similar_to(art).as_cards().select_related("owner")[:4]
+    similar = similarity.similar_artworks(art)
     more = (
         Artwork.objects.listed()
         .filter(owner=art.owner_id)

@@ -1,15 +1,24 @@
-"""Embeddings: the local provider's vectors, and the remote one against a real HTTP
-server on 127.0.0.1."""
+"""Embeddings: the local provider's vectors, the remote one against a real HTTP server
+on 127.0.0.1, the job that keeps vectors current, backfill_embeddings, and the similar
+row and search they serve."""
 
 from __future__ import annotations
 
+import io
+import logging
 import math
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
 
+from gallery import embeddings, similarity, tasks
 from gallery.embeddings import ArtworkText, EmbeddingError, LocalProvider, OpenAICompatibleProvider
 from gallery.generators import generate
+from gallery.models import Artwork, ArtworkEmbedding, Visibility
 from tests.chat_server import Reply
+from tests.factories import make_artwork, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +123,200 @@ def test_the_remote_provider_fails_clearly(chat_server, reply, message):
     chat_server.replies = [reply]
     with pytest.raises(EmbeddingError, match=message):
         remote(chat_server).embed_queries(["x"])
+
+
+def test_a_refused_key_is_logged_and_the_artwork_stays_saved(chat_server, settings, caplog):
+    settings.EMBEDDING_PROVIDER = "openai-compatible"
+    settings.EMBEDDING_BASE_URL = chat_server.base_url
+    settings.EMBEDDING_API_KEY = "sk-wrong"
+    chat_server.replies = [Reply(401, {"error": "bad key"})]
+    artwork = make_artwork(prompt="Still saved")
+    with caplog.at_level(logging.ERROR, logger="gallery.tasks"):
+        assert tasks.embed_artwork(artwork_id=artwork.pk) == "failed"
+    assert "could not be embedded: the embeddings server refused the key (401)" in caplog.text
+    artwork.refresh_from_db()
+    assert artwork.prompt == "Still saved"
+    assert not ArtworkEmbedding.objects.exists()
+
+
+def test_a_busy_server_makes_the_job_try_again(chat_server, settings):
+    settings.EMBEDDING_PROVIDER = "openai-compatible"
+    settings.EMBEDDING_BASE_URL = chat_server.base_url
+    chat_server.replies = [Reply(503, "busy")] * 4
+    artwork = make_artwork()
+    with pytest.raises(embeddings.TemporaryEmbeddingError):
+        tasks.embed_artwork(artwork_id=artwork.pk)
+    decision = tasks.TemporaryEmbeddingRetry().get_retry_decision(
+        exception=embeddings.TemporaryEmbeddingError("busy"), job=type("Job", (), {"attempts": 0})
+    )
+    assert decision is not None
+
+
+# --- The job and the command ----------------------------------------------------------------
+
+
+def test_the_job_embeds_once_and_again_only_when_words_or_frames_change():
+    artwork = make_artwork(prompt="Rain over the city", frames=scene("rain"), width=60, height=20)
+    assert tasks.embed_artwork(artwork_id=artwork.pk) == "embedded"
+    assert tasks.embed_artwork(artwork_id=artwork.pk) == "unchanged"
+    first = ArtworkEmbedding.objects.get(artwork=artwork)
+    assert first.model == "local-v1"
+    artwork.prompt = "Snow over the city"
+    artwork.save()
+    assert tasks.embed_artwork(artwork_id=artwork.pk) == "embedded"
+    assert list(ArtworkEmbedding.objects.get(artwork=artwork).embedding) != list(first.embedding)
+    artwork.delete()
+    assert not ArtworkEmbedding.objects.exists()
+    assert tasks.embed_artwork(artwork_id=artwork.pk or 0) == "gone"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("empty_job_queue")
+def test_saving_an_artwork_queues_its_embedding():
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    artwork = make_artwork()
+    jobs = ProcrastinateJob.objects.filter(task_name="gallery.tasks.embed_artwork")
+    assert list(jobs.values_list("args", flat=True)) == [{"artwork_id": artwork.pk}]
+    # A change that is neither words nor frames queues nothing.
+    artwork.fps = 12
+    artwork.save(update_fields=["fps"])
+    assert jobs.count() == 1
+
+
+def backfill(*args: str) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("backfill_embeddings", *args, stdout=out, stderr=err)
+    return out.getvalue()
+
+
+def test_backfill_fills_what_is_missing_and_everything_with_force():
+    artworks = [make_artwork() for _ in range(5)]
+    similarity.embed_artworks(artworks[:2])
+    before = {row.artwork_id: row.created_at for row in ArtworkEmbedding.objects.all()}
+    assert "Embedded 3 of 3 artwork(s) with local-v1" in backfill("--batch-size", "2")
+    assert ArtworkEmbedding.objects.count() == 5
+    unchanged = ArtworkEmbedding.objects.filter(artwork__in=artworks[:2])
+    assert {row.artwork_id: row.created_at for row in unchanged} == before
+    assert "Embedded 0 of 0 artwork(s)" in backfill()
+    assert "Embedded 5 of 5 artwork(s)" in backfill("--force")
+    assert "0 without a vector" in backfill("--force")
+
+
+def test_backfill_refuses_an_unknown_model():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="Unknown model"):
+        backfill("--model", "word2vec")
+
+
+# --- Similar artworks -----------------------------------------------------------------------
+
+
+def embedded(**fields):
+    artwork = make_artwork(**fields)
+    similarity.embed_artworks([artwork])
+    return artwork
+
+
+def test_similar_lists_only_other_listed_artworks_nearest_first():
+    owner = make_user()
+    base = embedded(owner=owner, prompt="Rain over the old harbour", visibility="public")
+    near = embedded(prompt="Rain over the harbour at night", visibility="public")
+    other = embedded(prompt="Rain on a tin roof", visibility="public")
+    embedded(prompt="Rain over the old harbour again", visibility="unlisted")
+    embedded(prompt="Rain over the old harbour, private", visibility="private")
+    shown = similarity.similar_artworks(base)
+    assert shown[:2] == [near, other]
+    assert base not in shown
+    assert all(artwork.visibility == Visibility.PUBLIC for artwork in shown)
+
+
+def test_similar_compares_only_vectors_of_the_same_model():
+    base = embedded(prompt="Rain over the old harbour", visibility="public")
+    stranger = make_artwork(prompt="Bouncing rubber ball", visibility="public")
+    # A vector of another model identical to the base's must not count as near.
+    vector = ArtworkEmbedding.objects.get(artwork=base).embedding
+    ArtworkEmbedding.objects.create(artwork=stranger, model="openai-compatible:x",
+                                    embedding=vector)  # fmt: skip
+    assert stranger not in similarity.similar_artworks(base)
+
+
+def test_with_most_neighbours_private_the_row_is_still_full(settings):
+    settings.EMBEDDING_EF_SEARCH = 10  # a plain index scan would find only privates
+    base = embedded(prompt="Rain over the old harbour", visibility="public")
+    privates = [make_artwork(prompt=f"Rain over the old harbour {n}", visibility="private")
+                for n in range(60)]  # fmt: skip
+    similarity.embed_artworks(privates)
+    publics = [make_artwork(prompt=f"Harbour lights number {n}", visibility="public")
+               for n in range(6)]  # fmt: skip
+    similarity.embed_artworks(publics)
+    shown = similarity.similar_artworks(base)
+    assert len(shown) == similarity.SIMILAR_COUNT
+    assert set(shown) <= set(publics)
+
+
+def test_without_a_vector_yet_similar_falls_back_to_shared_words():
+    base = make_artwork(prompt="Rain over the old harbour", visibility="public")
+    near = make_artwork(prompt="Harbour in the rain", visibility="public")
+    assert similarity.similar_artworks(base) == [near]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)  # committed, so that ANALYZE counts them
+def test_the_similar_query_uses_the_hnsw_index():
+    owner = make_user()
+    words = ["rain", "snow", "harbour", "city", "night", "fire", "stars", "waves", "ball"]
+    artworks = Artwork.objects.bulk_create(
+        Artwork(owner=owner, prompt=f"{words[n % 9]} {words[n // 9 % 9]} {n}", frames=["o"],
+                width=1, height=1, fps=8, visibility="public")
+        for n in range(3000)
+    )  # fmt: skip
+    similarity.embed_artworks(artworks)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE gallery_artworkembedding, gallery_artwork")
+    vector = ArtworkEmbedding.objects.filter(artwork=artworks[0]).values_list(
+        "embedding", flat=True
+    )[0]
+    rows = ArtworkEmbedding.objects.filter(model="local-v1", artwork__visibility="public")
+    with similarity.index_scan():
+        plan = rows.nearest(vector, limit=4).explain()
+    assert "Index Scan using embedding_by_cosine" in plan
+
+
+def test_the_artwork_page_shows_similar_artworks(client):
+    base = embedded(prompt="Blizzard in the mountains", frames=scene("snow", 1), width=60,
+                    height=20, visibility="public")  # fmt: skip
+    snow = embedded(prompt="First snow of winter", frames=scene("snow", 2), width=60,
+                    height=20, visibility="public")  # fmt: skip
+    page = client.get(base.get_absolute_url())
+    assert page.context["similar"][0] == snow
+
+
+# --- Search by similarity -------------------------------------------------------------------
+
+
+def test_a_search_with_few_matches_adds_similar_artworks_and_never_hidden_ones(client):
+    blizzard = embedded(prompt="Blizzard in the mountains", visibility="public")
+    embedded(prompt="Snowy winter blizzard at night", visibility="private")
+    embedded(prompt="A winter blizzard, unlisted", visibility="unlisted")
+    embedded(prompt="Bouncing rubber ball", visibility="public")
+    page = client.get(reverse("gallery:home"), {"q": "winter snow"})
+    shown = list(page.context["page"].object_list)
+    assert page.context["fused"] is True
+    assert shown == [blizzard]
+    assert "with similar words and look (few exact matches)" in page.text
+
+
+def test_the_similar_option_merges_exact_and_similar_matches(client):
+    exact = [embedded(prompt=f"Rain over the harbour {n}", visibility="public")
+             for n in range(6)]  # fmt: skip
+    close = embedded(prompt="Rainy harbours", visibility="public")
+    plain = client.get(reverse("gallery:home"), {"q": "rain harbour"})
+    assert plain.context["fused"] is False
+    assert close not in plain.context["page"].object_list
+    similar = client.get(reverse("gallery:home"), {"q": "rain harbour", "similar": "1"})
+    shown = list(similar.context["page"].object_list)
+    assert similar.context["fused"] is True
+    assert set(exact) <= set(shown) and close in shown
+    assert 'name="similar" value="1" checked' in similar.text

@@ -24,7 +24,8 @@ def page_urls(found) -> list[str]:
         "/?tab=trending",
         "/?tab=featured",
         f"/?q={found.common_word}",
-        f"/?q={found.rare_word}",
+        # Few matches or not, with similar artworks: the same questions at any size.
+        f"/?q={found.rare_word}&similar=1",
         "/?page=2",
         f"/a/{found.artwork}/",
         f"/a/{found.artwork}/embed/",

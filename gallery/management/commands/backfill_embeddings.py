@@ -1,0 +1,83 @@
+"""Compute the vectors artworks lack (gallery/similarity.py), in batches, with a
+progress bar; run it again after an interruption and it carries on where it stopped."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from config.progress import progress
+from gallery import embeddings, similarity
+from gallery.models import Artwork
+
+
+def provider_for(model: str | None):
+    """The provider that makes vectors of `model` (the configured one by default)."""
+    configured = embeddings.provider()
+    if model is None or model == configured.model:
+        return configured
+    if model == embeddings.LOCAL_MODEL:
+        return embeddings.LocalProvider()
+    prefix = "openai-compatible:"
+    if model.startswith(prefix) and model != prefix:
+        return embeddings.OpenAICompatibleProvider(
+            settings.EMBEDDING_BASE_URL,
+            settings.EMBEDDING_API_KEY,
+            model.removeprefix(prefix),
+            timeout=settings.EMBEDDING_TIMEOUT_SECONDS,
+        )
+    raise CommandError(
+        f'Unknown model "{model}": use {embeddings.LOCAL_MODEL} or openai-compatible:<name>.'
+    )
+
+
+class Command(BaseCommand):
+    help = "Embed the artworks that have no vector of the model yet (all with --force)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--model",
+            help=f"The vectors to make: {embeddings.LOCAL_MODEL} or openai-compatible:<name>"
+            " (default: the configured provider's).",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Embed every artwork again, changed or not."
+        )
+        parser.add_argument("--batch-size", type=int, default=200, metavar="N")
+
+    def handle(self, *args, model: str | None, force: bool, batch_size: int, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be 1 or more.")
+        provider = provider_for(model)
+        todo = Artwork.objects.all() if force else similarity.missing(provider.model)
+        total = todo.count()
+        started = time.monotonic()
+        embedded = 0
+        # By id, in batches: each batch is stored before the next is read, so an
+        # interrupted run loses one batch at most and a rerun skips what is done.
+        ids = todo.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=batch_size)
+        batch: list[int] = []
+        for pk in progress(ids, total, f"Embedding ({provider.model})", self.stderr):
+            batch.append(pk)
+            if len(batch) == batch_size:
+                embedded += self._embed(batch, provider, force)
+                batch = []
+        if batch:
+            embedded += self._embed(batch, provider, force)
+        left = similarity.missing(provider.model).count()
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            f"Embedded {embedded:,} of {total:,} artwork(s) with {provider.model}"
+            f" in {seconds:.1f} s; {left:,} without a vector."
+        )
+
+    def _embed(self, ids: list[int], provider, force: bool) -> int:
+        artworks = list(Artwork.objects.filter(pk__in=ids).only("pk", "prompt", "style", "frames"))
+        try:
+            return similarity.embed_artworks(artworks, provider=provider, force=force)
+        except embeddings.EmbeddingError as error:
+            raise CommandError(
+                f"Stopped: {error}. What was embedded is kept; run the command again."
+            ) from error
