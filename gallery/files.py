@@ -79,6 +79,7 @@ def _refuse(message: str, code: str, **params) -> ValidationError:
 NOT_AN_IMAGE = "This file is not a PNG, JPEG, GIF or WebP image."
 TOO_MANY_PIXELS = "This image has too many pixels to convert (%(pixels)s; the limit is %(limit)s)."
 CUT_SHORT = "This image is incomplete: the file ends in the middle. Upload it again."
+DAMAGED = "This image is damaged and cannot be read. Export it again and upload the copy."
 HIDDEN_CONTENT = "This file holds more than an image (something is hidden in or after it)."
 
 
@@ -159,6 +160,10 @@ def _open(upload) -> tuple[str, int, int, int]:
     except (OSError, EOFError):
         # Pillow recognised the format, then ran out of bytes.
         raise _refuse(CUT_SHORT, "file_truncated") from None
+    except Exception:
+        # Damaged in a way Pillow's parsers do not name (an IndexError counting the
+        # frames of a GIF cut inside a frame, say): still the creator's file, not a bug.
+        raise _refuse(DAMAGED, "file_damaged") from None
     return kind, width, height, frames
 
 

@@ -217,3 +217,16 @@ def test_signed_urls_use_signature_version_4(s3):
     assert "AWSAccessKeyId=" not in url
     assert requests.get(url, timeout=10).content == b"signed"
     default_storage.delete(name)
+
+
+def test_no_cut_of_an_image_gets_past_the_checks_or_breaks_them(owner):
+    # Every prefix of a small animation, a PNG and a JPEG: each one refused with a
+    # message, never an exception of Pillow's own (a GIF cut inside its second frame
+    # once raised IndexError).
+    for data, name in [(images.animation(frames=2), "a.gif"), (png_bytes((9, 7)), "a.png"),
+                       (png_bytes((9, 7), kind="JPEG"), "a.jpg")]:  # fmt: skip
+        for end in range(len(data) - 1):
+            with pytest.raises(ValidationError) as caught:
+                make_file(owner, data[:end], name=name)
+            assert caught.value.message_dict["file"], end
+    assert not File.objects.exists()
