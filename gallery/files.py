@@ -25,6 +25,9 @@ from PIL import Image, UnidentifiedImageError
 # One frame at most, whatever UPLOAD_MAX_PIXELS allows for all frames together: far
 # more than any ASCII conversion needs (a 300-column frame), far less than a bomb.
 MAX_FRAME_PIXELS = 40_000_000
+# Frames an animation may have: ten times what an artwork keeps (500), and each costs
+# a decode however small (a 10 MB GIF can hold 450,000 frames of one pixel).
+MAX_SOURCE_FRAMES = 5_000
 
 # Pillow's format names for the image types the site accepts.
 ACCEPTED_FORMATS = {
@@ -104,6 +107,10 @@ def inspect_image(upload) -> ImageFacts:
             "%(kind)s images are not accepted; use PNG, JPEG, GIF or WebP.", "file_type", kind=kind
         )
     _check_extension(getattr(upload, "name", "") or "", kind)
+    if frames > MAX_SOURCE_FRAMES:
+        raise _refuse("This animation has %(frames)s frames; the limit is %(limit)s.",
+                      "file_too_many_frames", frames=f"{frames:,}",
+                      limit=f"{MAX_SOURCE_FRAMES:,}")  # fmt: skip
     pixels = width * height * frames
     limit = settings.UPLOAD_MAX_PIXELS
     if width * height > MAX_FRAME_PIXELS or pixels > limit:

@@ -178,5 +178,7 @@ def test_the_work_estimate_counts_characters_written_as_well_as_pixels_decoded()
     assert estimated_work(*small_animation, ConversionOptions(width=80)) < INLINE_WORK_LIMIT
     edges = ConversionOptions(width=300, edges=True)
     assert estimated_work(*small_animation, edges) > INLINE_WORK_LIMIT
+    # Thousands of one-pixel frames still cost a decode each.
+    assert estimated_work(1, 1, 5000, ConversionOptions(width=1)) >= 5000 * 1600
     # A photo from a phone converts within a request.
     assert estimated_work(4000, 3000, 1, ConversionOptions(width=120)) < INLINE_WORK_LIMIT

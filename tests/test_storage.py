@@ -230,3 +230,13 @@ def test_no_cut_of_an_image_gets_past_the_checks_or_breaks_them(owner):
                 make_file(owner, data[:end], name=name)
             assert caught.value.message_dict["file"], end
     assert not File.objects.exists()
+
+
+def test_an_animation_of_too_many_tiny_frames_is_refused(owner):
+    # 6,000 frames of 1 x 1: few pixels, but each frame costs a decode.
+    frames = [Image.new("L", (1, 1), n % 2 * 255) for n in range(6000)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], duration=20)
+    with pytest.raises(ValidationError) as caught:
+        make_file(owner, buffer.getvalue(), name="flicker.gif")
+    assert "6,000 frames; the limit is 5,000" in " ".join(caught.value.message_dict["file"])
