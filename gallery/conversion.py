@@ -174,13 +174,20 @@ def _palette(levels: int) -> Image.Image:
     return palette
 
 
-def _grey(frame: Image.Image) -> Image.Image:
-    """The frame in greys, transparent parts dark like the player's ground."""
+def _grey(frame: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """The frame in greys at `size` (in cells), transparent parts dark like the
+    player's ground. Shrunk first: a large picture is never copied at full size (a
+    6300 x 6300 PNG would take half a gigabyte in RGBA copies)."""
     if frame.mode in ("RGBA", "LA", "PA") or "transparency" in frame.info:
-        rgba = frame.convert("RGBA")
-        ground = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
-        return Image.alpha_composite(ground, rgba).convert("L")
-    return frame.convert("L")
+        if frame.mode not in ("RGBA", "LA"):
+            frame = frame.convert("RGBA")  # a palette has no averages to resize with
+        # Pillow resizes with premultiplied alpha: the same as on black, then averaged.
+        small = frame.resize(size, Image.Resampling.BOX).convert("RGBA")
+        ground = Image.new("RGBA", size, (0, 0, 0, 255))
+        return Image.alpha_composite(ground, small).convert("L")
+    if frame.mode not in ("L", "RGB"):
+        frame = frame.convert("L")
+    return frame.resize(size, Image.Resampling.BOX).convert("L")
 
 
 def _edge_characters(cells: Image.Image) -> str:
@@ -229,7 +236,7 @@ class _Renderer:
         self.palette = _palette(len(ramp)) if options.dither else None
 
     def render(self, frame: Image.Image) -> str:
-        cells = _grey(frame).resize(self.size, Image.Resampling.BOX).point(self.tone)
+        cells = _grey(frame, self.size).point(self.tone)
         if self.options.edges:
             text = _edge_characters(cells)
         elif self.palette is not None:

@@ -316,8 +316,8 @@ def thumbnail_of(upload) -> bytes:
         with Image.open(upload) as image:
             if image.format == "JPEG":
                 image.draft("RGB", THUMBNAIL_SIZE)
-            frame = image.convert("RGBA")
-            frame.thumbnail(THUMBNAIL_SIZE)
+            frame = image if image.mode in ("RGB", "RGBA", "L", "LA") else image.convert("RGBA")
+            frame.thumbnail(THUMBNAIL_SIZE)  # shrunk before any other copy
             buffer = io.BytesIO()
             frame.save(buffer, "WEBP", quality=75)
             return buffer.getvalue()

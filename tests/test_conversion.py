@@ -182,3 +182,15 @@ def test_the_work_estimate_counts_characters_written_as_well_as_pixels_decoded()
     assert estimated_work(1, 1, 5000, ConversionOptions(width=1)) >= 5000 * 1600
     # A photo from a phone converts within a request.
     assert estimated_work(4000, 3000, 1, ConversionOptions(width=120)) < INLINE_WORK_LIMIT
+
+
+def test_transparent_parts_are_the_dark_ground():
+    # An opaque white square in the middle of a transparent picture (whose hidden
+    # colour is white too): only the square is drawn.
+    picture = Image.new("RGBA", (200, 100), (255, 255, 255, 0))
+    picture.paste((255, 255, 255, 255), (50, 25, 150, 75))
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    lines = [line.ljust(40) for line in run(buffer.getvalue(), width=40).frames[0].split("\n")]
+    middle = lines[len(lines) // 2]
+    assert middle[20] == "@" and middle[2] == " " and middle[-2] == " "
