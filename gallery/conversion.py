@@ -22,6 +22,7 @@ from typing import IO
 from PIL import Image, ImageFilter, ImageSequence
 
 from gallery import frames as frame_rules
+from gallery.files import SIDEWAYS, SIXTEEN_BIT_MODES, eight_bit, turn_of
 
 # A character cell is about half as wide as it is tall: the player's font is 0.6 em
 # wide at a line height of 1.15 em.
@@ -185,6 +186,8 @@ def _grey(frame: Image.Image, size: tuple[int, int]) -> Image.Image:
         small = frame.resize(size, Image.Resampling.BOX).convert("RGBA")
         ground = Image.new("RGBA", size, (0, 0, 0, 255))
         return Image.alpha_composite(ground, small).convert("L")
+    if frame.mode in SIXTEEN_BIT_MODES:  # resized in 32 bits, then scaled to 8
+        return eight_bit(frame.convert("I").resize(size, Image.Resampling.BOX))
     if frame.mode not in ("L", "RGB"):
         frame = frame.convert("L")
     return frame.resize(size, Image.Resampling.BOX).convert("L")
@@ -235,8 +238,14 @@ class _Renderer:
         self.characters = {index: char for index, char in enumerate(ramp)}
         self.palette = _palette(len(ramp)) if options.dither else None
 
-    def render(self, frame: Image.Image) -> str:
-        cells = _grey(frame, self.size).point(self.tone)
+    def render(self, frame: Image.Image, turn: Image.Transpose | None = None) -> str:
+        if turn is None:
+            cells = _grey(frame, self.size)
+        else:  # drawn sideways as stored, then turned upright
+            sideways = turn in SIDEWAYS
+            stored = (self.size[1], self.size[0]) if sideways else self.size
+            cells = _grey(frame, stored).transpose(turn)
+        cells = cells.point(self.tone)
         if self.options.edges:
             text = _edge_characters(cells)
         elif self.palette is not None:
@@ -274,11 +283,14 @@ def convert(
 
 def _convert(image: Image.Image, options: ConversionOptions, first_frame_only: bool):
     count = 1 if first_frame_only else getattr(image, "n_frames", 1)
-    width, height = canvas_size(image.width, image.height, options.width)
+    turn = turn_of(image)
+    upright = (image.height, image.width) if turn in SIDEWAYS else (image.width, image.height)
+    width, height = canvas_size(*upright, options.width)
     if count == 1 and image.format == "JPEG":
         # Decode at the smallest scale that still has two pixels per cell: 1/8 of the
         # work for a photo.
-        image.draft("L", (width * 2, height * 2))
+        cells = (height, width) if turn in SIDEWAYS else (width, height)  # as stored
+        image.draft("L", (cells[0] * 2, cells[1] * 2))
     renderer = _Renderer(options, width, height)
     keep = set(sampled_indices(count, frame_rules.MAX_FRAMES))
     frames, delays = [], []
@@ -288,6 +300,6 @@ def _convert(image: Image.Image, options: ConversionOptions, first_frame_only: b
         frame.load()  # WebP tells a frame's duration once it is decoded
         delays.append(frame.info.get("duration", 0))
         if index in keep:
-            frames.append(renderer.render(frame))
+            frames.append(renderer.render(frame, turn))
     fps = fps_for(delays, len(frames)) if count > 1 else 10
     return Conversion(frames, width, height, fps, source_frames=count)

@@ -154,6 +154,8 @@ def _open(upload) -> tuple[str, int, int, int]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
                 kind, width, height = image.format, image.width, image.height
+                if turn_of(image) in SIDEWAYS:  # a portrait photo stored sideways
+                    width, height = height, width
                 frames = getattr(image, "n_frames", 1)
                 upload.seek(0)
                 with Image.open(upload) as again:
@@ -302,6 +304,39 @@ def clean_filename(name: str | None) -> str:
     return name or "image"
 
 
+# --- Orientation and depth ----------------------------------------------------------
+
+# The turn that puts a photo upright, from its EXIF orientation (2-8).
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+SIDEWAYS = {Image.Transpose.TRANSPOSE, Image.Transpose.ROTATE_270,
+            Image.Transpose.TRANSVERSE, Image.Transpose.ROTATE_90}  # fmt: skip
+SIXTEEN_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N"}
+
+
+def turn_of(image: Image.Image) -> Image.Transpose | None:
+    """What puts `image` upright (a phone stores portrait photos sideways and says so
+    in EXIF), or None. Applied to the small copies only, never the full picture."""
+    try:
+        return _TURNS.get(image.getexif().get(0x0112))
+    except Exception:  # unreadable EXIF is no reason to refuse a picture
+        return None
+
+
+def eight_bit(small: Image.Image) -> Image.Image:
+    """A (small) 16-bit grey image as 8-bit: scaled, where convert("L") would clip."""
+    if small.mode in SIXTEEN_BIT_MODES:
+        return small.convert("I").point(lambda value: value / 256).convert("L")
+    return small
+
+
 # --- Thumbnails --------------------------------------------------------------------
 
 THUMBNAIL_SIZE = (240, 240)
@@ -316,8 +351,17 @@ def thumbnail_of(upload) -> bytes:
         with Image.open(upload) as image:
             if image.format == "JPEG":
                 image.draft("RGB", THUMBNAIL_SIZE)
-            frame = image if image.mode in ("RGB", "RGBA", "L", "LA") else image.convert("RGBA")
+            turn = turn_of(image)
+            if image.mode in SIXTEEN_BIT_MODES:
+                frame = image.convert("I")
+            elif image.mode in ("RGB", "RGBA", "L", "LA"):
+                frame = image
+            else:
+                frame = image.convert("RGBA")
             frame.thumbnail(THUMBNAIL_SIZE)  # shrunk before any other copy
+            frame = eight_bit(frame)
+            if turn is not None:
+                frame = frame.transpose(turn)
             buffer = io.BytesIO()
             frame.save(buffer, "WEBP", quality=75)
             return buffer.getvalue()

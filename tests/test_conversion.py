@@ -194,3 +194,29 @@ def test_transparent_parts_are_the_dark_ground():
     lines = [line.ljust(40) for line in run(buffer.getvalue(), width=40).frames[0].split("\n")]
     middle = lines[len(lines) // 2]
     assert middle[20] == "@" and middle[2] == " " and middle[-2] == " "
+
+
+def test_a_photo_stored_sideways_is_converted_upright():
+    # A phone's portrait photo: stored 200 wide and 50 tall with "turn 90° clockwise"
+    # (EXIF orientation 6), a bright band along the stored top edge.
+    stored = Image.new("L", (200, 50), 0)
+    stored.paste(255, (0, 0, 200, 10))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    stored.save(buffer, "JPEG", exif=exif)
+    result = run(buffer.getvalue(), width=20)
+    # Upright it is 50 wide and 200 tall: 20 columns, about 21 rows.
+    assert (result.width, result.height) == canvas_size(50, 200, 20)
+    lines = [line.ljust(20) for line in result.frames[0].split("\n")]
+    # The stored top edge is now on the right.
+    assert all(line[-1] != " " and line[0] == " " for line in lines)
+
+
+def test_a_16_bit_grey_picture_keeps_its_shades():
+    gradient = Image.linear_gradient("L").resize((64, 64)).convert("I")
+    deep = gradient.point(lambda value: value * 257).convert("I;16")
+    buffer = io.BytesIO()
+    deep.save(buffer, "PNG")
+    result = run(buffer.getvalue(), width=20)
+    assert len(characters(result) - {" "}) >= 5  # not one solid shade

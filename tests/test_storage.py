@@ -240,3 +240,14 @@ def test_an_animation_of_too_many_tiny_frames_is_refused(owner):
     with pytest.raises(ValidationError) as caught:
         make_file(owner, buffer.getvalue(), name="flicker.gif")
     assert "6,000 frames; the limit is 5,000" in " ".join(caught.value.message_dict["file"])
+
+
+def test_a_sideways_photo_is_recorded_and_thumbnailed_upright(owner):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored 200 x 50, upright 50 x 200
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 50), (90, 90, 90)).save(buffer, "JPEG", exif=exif)
+    upload = make_file(owner, buffer.getvalue(), name="portrait.jpg")
+    assert (upload.width, upload.height) == (50, 200)
+    thumbnail = Image.open(io.BytesIO(bytes(upload.thumbnail)))
+    assert thumbnail.height > thumbnail.width
