@@ -53,6 +53,10 @@ CELL_COST, EDGE_CELL_COST = 10, 30
 # Each frame costs about 13 µs to reach however small it is: a frame of 1,600 pixels.
 FRAME_COST = 1_600
 
+# Characters a conversion may write in all: 4 million is 12 MB of block characters in
+# the editor's form (under DATA_UPLOAD_MAX_MEMORY_SIZE), 88 frames of 300 x 150.
+MAX_CONVERTED_CELLS = 4_000_000
+
 # Browsers play GIF delays under 20 ms as 100 ms; so do we.
 MIN_DELAY_MS, DEFAULT_DELAY_MS = 20, 100
 
@@ -138,6 +142,12 @@ def sampled_indices(count: int, limit: int) -> list[int]:
     if count <= limit:
         return list(range(count))
     return [i * count // limit for i in range(limit)]
+
+
+def frames_within(width: int, height: int) -> int:
+    """How many frames of width x height a conversion keeps: the artwork's limit, and
+    MAX_CONVERTED_CELLS characters in all, so that the editor can carry them."""
+    return max(1, min(frame_rules.MAX_FRAMES, MAX_CONVERTED_CELLS // (width * height)))
 
 
 def fps_for(delays_ms: list[int], kept: int) -> int:
@@ -259,7 +269,9 @@ class _Renderer:
         lines = (text[i : i + width].rstrip() for i in range(0, len(text), width))
         # Blank space at the right and the bottom is the canvas's (the artwork keeps
         # its height): the frame ends where its last character does, as typed ones do.
-        return "\n".join(lines).rstrip("\n")
+        # An all-dark frame is one space: an empty last frame would not survive the
+        # editor's text (a trailing separator is dropped).
+        return "\n".join(lines).rstrip("\n") or " "
 
 
 def convert(
@@ -292,7 +304,7 @@ def _convert(image: Image.Image, options: ConversionOptions, first_frame_only: b
         cells = (height, width) if turn in SIDEWAYS else (width, height)  # as stored
         image.draft("L", (cells[0] * 2, cells[1] * 2))
     renderer = _Renderer(options, width, height)
-    keep = set(sampled_indices(count, frame_rules.MAX_FRAMES))
+    keep = set(sampled_indices(count, frames_within(width, height)))
     frames, delays = [], []
     for index, frame in enumerate(ImageSequence.Iterator(image)):
         if index >= count:

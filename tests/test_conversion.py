@@ -7,6 +7,7 @@ import io
 import pytest
 from PIL import Image
 
+from gallery import conversion
 from gallery import frames as frame_rules
 from gallery.conversion import (
     CHARSETS,
@@ -59,7 +60,7 @@ def test_the_picture_shows_in_the_characters():
 def test_invert_swaps_light_and_dark():
     white = images.plain(grey=255)
     assert characters(run(white, width=10)) == {"@"}
-    assert characters(run(white, width=10, invert=True)) == set()  # only spaces, stripped
+    assert characters(run(white, width=10, invert=True)) == {" "}  # dark: a blank frame
 
 
 @pytest.mark.parametrize("charset", list(CHARSETS))
@@ -220,3 +221,24 @@ def test_a_16_bit_grey_picture_keeps_its_shades():
     deep.save(buffer, "PNG")
     result = run(buffer.getvalue(), width=20)
     assert len(characters(result) - {" "}) >= 5  # not one solid shade
+
+
+def test_a_dark_frame_is_kept_and_survives_the_editor():
+    # The last frame of this animation is black: it must not vanish on saving.
+    black = Image.new("L", (40, 20), 0)
+    white = Image.new("L", (40, 20), 255)
+    buffer = io.BytesIO()
+    white.save(buffer, "GIF", save_all=True, append_images=[black], duration=100)
+    result = run(buffer.getvalue(), width=10)
+    assert result.frames[-1] == " "
+    text = frame_rules.join_frames(result.frames)
+    assert frame_rules.split_frames(text) == result.frames
+    frame_rules.validate_frames(result.frames, result.width, result.height)
+
+
+def test_a_huge_conversion_keeps_fewer_frames_within_the_character_budget(monkeypatch):
+    monkeypatch.setattr(conversion, "MAX_CONVERTED_CELLS", 20 * 5 * 4)  # 4 frames of 20x5
+    result = run(images.animation(frames=12, size=(80, 40)), width=20)
+    assert (result.width, result.height) == (20, 5)
+    assert len(result.frames) == 4
+    assert result.fps == round(4 / 1.2)  # twelve frames of 100 ms: still 1.2 s
