@@ -43,7 +43,13 @@ from gallery.expressions import (  # migrations name some as gallery.models.<nam
     TrendingKey,
     TsvectorConcat,
 )
-from gallery.files import ACCEPTED_FORMATS, clean_filename, inspect_image, thumbnail_of
+from gallery.files import (
+    ACCEPTED_FORMATS,
+    DAMAGED,
+    clean_filename,
+    inspect_image,
+    thumbnail_of,
+)
 from gallery.files import LABELS as IMAGE_LABELS
 from gallery.search import tsquery_text
 
@@ -907,8 +913,11 @@ class File(models.Model):
         upload.content_type = facts.mime_type
         self.width, self.height, self.frame_count = facts.width, facts.height, facts.frames
         self.filename = clean_filename(self.filename or upload.name)
+        # Drawing the thumbnail decodes the first frame: one whose pixels are damaged
+        # (its structure intact) is refused here rather than at every conversion.
+        self.thumbnail = thumbnail_of(upload)
         if not self.thumbnail:
-            self.thumbnail = thumbnail_of(upload)
+            raise ValidationError({"file": ValidationError(DAMAGED, code="file_damaged")})
 
     @property
     def pixels(self) -> str:

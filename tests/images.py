@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import random
+import struct
 import zipfile
+import zlib
 
 from PIL import Image, ImageDraw
 
@@ -71,3 +73,15 @@ def noise(size=(200, 200), seed=1) -> bytes:
     buffer = io.BytesIO()
     Image.frombytes("RGB", size, pixels).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def png_with_damaged_pixels() -> bytes:
+    """A PNG whose compressed pixels stop halfway, in a chunk with a correct checksum:
+    its structure is whole, its picture is not."""
+    data = noise((60, 60))
+    start = data.find(b"IDAT")
+    (length,) = struct.unpack(">I", data[start - 4 : start])
+    body = data[start + 4 : start + 4 + length][: length // 2]
+    chunk = struct.pack(">I", len(body)) + b"IDAT" + body
+    chunk += struct.pack(">I", zlib.crc32(b"IDAT" + body))
+    return data[: start - 4] + chunk + data[start + 8 + length :]

@@ -117,11 +117,12 @@ def test_the_type_is_sniffed_from_the_bytes_not_the_name(owner, kind, mime):
         (png_bytes(size=(300, 200))[:-30], "cut.png", "incomplete"),
         (images.still(kind="JPEG")[:-300], "cut.jpg", "incomplete"),
         (images.still(kind="WEBP")[:-20], "cut.webp", "incomplete"),
+        (images.png_with_damaged_pixels(), "damaged.png", "damaged and cannot be read"),
     ],
     ids=[
         "fake-gif", "svg", "empty", "text", "png-named-jpg", "gif-named-html", "png+zip",
         "gif+script", "gif-comment-script", "jpeg+html", "cut-gif", "cut-png", "cut-jpeg",
-        "cut-webp",
+        "cut-webp", "damaged-pixels",
     ],
 )  # fmt: skip
 def test_bad_files_are_refused_and_nothing_is_stored(s3, owner, data, name, message):
