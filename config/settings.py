@@ -305,14 +305,15 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 100_000_000)
 # Bytes of uploads each creator may keep stored.
 UPLOAD_QUOTA_BYTES = env_int("UPLOAD_QUOTA_BYTES", 200 * 1024 * 1024)
-# Uploads per creator per hour, and previews plus conversions per creator per 10
-# minutes; over either, a 429 with Retry-After. 0: no limit.
+# Uploads per creator per hour, conversions and previews per creator per 10 minutes;
+# over any, a 429 with Retry-After. 0: no limit.
 UPLOAD_RATE_LIMIT = env_int("UPLOAD_RATE_LIMIT", 30)
-CONVERSION_RATE_LIMIT = env_int("CONVERSION_RATE_LIMIT", 300)
+CONVERSION_RATE_LIMIT = env_int("CONVERSION_RATE_LIMIT", 60)
+CONVERSION_PREVIEW_RATE_LIMIT = env_int("CONVERSION_PREVIEW_RATE_LIMIT", 600)
 for _name in ("UPLOAD_MAX_BYTES", "UPLOAD_MAX_PIXELS", "UPLOAD_QUOTA_BYTES"):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more.")
-for _name in ("UPLOAD_RATE_LIMIT", "CONVERSION_RATE_LIMIT"):
+for _name in ("UPLOAD_RATE_LIMIT", "CONVERSION_RATE_LIMIT", "CONVERSION_PREVIEW_RATE_LIMIT"):
     if globals()[_name] < 0:
         raise ImproperlyConfigured(f"{_name} must be 0 (no limit) or more.")
 # Exports (GIF, PNG, SVG) not stored yet that one client (the signed-in user, else the

@@ -6,6 +6,8 @@ else's is a 404. The rules live in gallery/uploads.py and gallery/conversion.py.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,22 +28,42 @@ from gallery.forms import ConversionForm, UploadForm
 from gallery.models import File
 
 FILES_PAGE_SIZE = 24
-UPLOAD_WINDOW, CONVERSION_WINDOW = 3600, 600
 
 
-def _over_limit(request: HttpRequest, scope: str, limit: int, window: int) -> HttpResponse | None:
-    """A 429 page when the creator is over `limit` per `window` seconds, else None."""
-    wait = ratelimit.hit(scope, ratelimit.client(request), limit=limit, window=window)
-    if wait is None:
-        return None
-    what = "uploads" if scope == "upload" else "conversions"
+class Limit(NamedTuple):
+    setting: str  # the setting that holds how many
+    window: int  # per this many seconds
+    noun: str  # what is counted, for the 429 page
+
+
+# What a creator may do how often (config/ratelimit.py). Looking at a picture's page
+# costs nothing; a preview converts once, a conversion may start a job.
+LIMITS = {
+    "upload": Limit("UPLOAD_RATE_LIMIT", 3600, "uploads"),
+    "preview": Limit("CONVERSION_PREVIEW_RATE_LIMIT", 600, "previews"),
+    "convert": Limit("CONVERSION_RATE_LIMIT", 600, "conversions"),
+}
+
+
+def _wait(request: HttpRequest, scope: str) -> int | None:
+    """Count one `scope` action of the creator: None within the limit, else the seconds
+    until it lifts."""
+    limit = LIMITS[scope]
+    count = getattr(settings, limit.setting)
+    return ratelimit.hit(scope, ratelimit.client(request), limit=count, window=limit.window)
+
+
+def _too_many(request: HttpRequest, scope: str, wait: int) -> HttpResponse:
+    limit = LIMITS[scope]
+    minutes = max(1, -(-wait // 60))
     return try_later(
         request,
         status=429,
         retry_after=wait,
-        heading=f"Too many {what}",
-        message=f"You have reached the limit of {limit} {what} for now; nothing was saved."
-        " Try again in a few minutes.",
+        heading=f"Too many {limit.noun}",
+        message=f"You have reached the limit of {getattr(settings, limit.setting)}"
+        f" {limit.noun} for now, so nothing was done. Try again in"
+        f" {minutes} minute{'s' if minutes > 1 else ''}.",
         back_url=reverse("gallery:studio_files"),
         back_label="Back to your files",
     )
@@ -53,9 +75,9 @@ def files(request: HttpRequest) -> HttpResponse:
     form = UploadForm()
     status = 200
     if request.method == "POST":
-        refused = _over_limit(request, "upload", settings.UPLOAD_RATE_LIMIT, UPLOAD_WINDOW)
-        if refused:
-            return refused
+        wait = _wait(request, "upload")
+        if wait:
+            return _too_many(request, "upload", wait)
         form = UploadForm(request.POST, request.FILES)
         status = 400
         if form.is_valid():
@@ -93,10 +115,11 @@ def file_convert(request: HttpRequest, pk: int) -> HttpResponse:
     large animation, the progress page of its background job. A GET may carry the
     options in its query string."""
     file = access.own_file(request.user, pk)
-    refused = _over_limit(request, "convert", settings.CONVERSION_RATE_LIMIT, CONVERSION_WINDOW)
-    if refused:
-        return refused
     if request.method == "POST":
+        scope = "convert" if request.POST.get("action") == "convert" else "preview"
+        wait = _wait(request, scope)
+        if wait:
+            return _too_many(request, scope, wait)
         form = ConversionForm(request.POST)
     else:
         form = ConversionForm.from_query(request.GET)
@@ -141,9 +164,14 @@ def _render_convert(request, file: File, form: ConversionForm, status: int = 200
 def file_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The convert page's script asks this for the preview of the options chosen."""
     file = access.own_file(request.user, pk)
-    limit = settings.CONVERSION_RATE_LIMIT
-    if ratelimit.hit("convert", ratelimit.client(request), limit=limit, window=CONVERSION_WINDOW):
-        return JsonResponse({"error": "Too many previews for now; wait a minute."}, status=429)
+    wait = _wait(request, "preview")
+    if wait:
+        response = JsonResponse(
+            {"error": "Too many previews for now: the preview updates again in a few minutes."},
+            status=429,
+        )
+        response["Retry-After"] = str(wait)
+        return response
     form = ConversionForm(request.GET)
     if not form.is_valid():
         errors = [error for errors in form.errors.values() for error in errors]

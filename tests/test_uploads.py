@@ -427,3 +427,26 @@ def test_conversions_do_not_use_up_the_generation_limit(client, creator, setting
     response = client.post(reverse("gallery:studio_generate"), generate_data())
     assert response.status_code == 302
     assert Generation.objects.filter(provider="procedural").count() == 1
+
+
+def test_opening_a_picture_is_free_and_previews_and_conversions_have_limits(
+    client, creator, settings
+):
+    settings.CONVERSION_PREVIEW_RATE_LIMIT = 2
+    settings.CONVERSION_RATE_LIMIT = 1
+    file = uploaded(client)
+    url = reverse("gallery:studio_file", args=[file.pk])
+    preview_url = reverse("gallery:studio_file_preview", args=[file.pk])
+    for _ in range(5):
+        assert client.get(url).status_code == 200  # looking costs nothing
+    assert client.get(preview_url, convert_data()).status_code == 200
+    assert client.post(url, {**convert_data(), "action": "preview"}).status_code == 200
+    over = client.get(preview_url, convert_data())
+    assert over.status_code == 429 and int(over["Retry-After"]) > 0
+    assert "Too many previews" in over.json()["error"]
+    # Previews used up, converting still works, once.
+    assert client.post(url, {**convert_data(), "action": "convert"}).status_code == 302
+    refused = client.post(url, {**convert_data(), "action": "convert"})
+    assert refused.status_code == 429
+    assert "limit of 1 conversions for now, so nothing was done" in refused.text
+    assert Generation.objects.count() == 1
