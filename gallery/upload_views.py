@@ -184,7 +184,8 @@ def file_preview(request: HttpRequest, pk: int) -> HttpResponse:
         return JsonResponse({"error": str(error)}, status=503)
     data = result.as_result()
     del data["style"]
-    return JsonResponse({**data, "partial": partial})
+    # Block characters as they are, not as six-byte escapes.
+    return JsonResponse({**data, "partial": partial}, json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET

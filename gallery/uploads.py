@@ -31,8 +31,10 @@ from gallery.conversion import (
     Conversion,
     ConversionError,
     ConversionOptions,
+    canvas_size,
     convert,
     estimated_work,
+    frames_within,
 )
 from gallery.files import STORAGE_ERRORS, clean_filename, human_size
 from gallery.models import CONVERSION_PROVIDER, File, Generation
@@ -120,7 +122,9 @@ def download_url(file: File) -> str | None:
 
 def is_small(file: File, options: ConversionOptions) -> bool:
     """Whether converting `file` fits in a request (conversion.INLINE_WORK_LIMIT)."""
-    work = estimated_work(file.width or 1, file.height or 1, file.frame_count, options)
+    if not file.width:  # stored before sizes were recorded: assume the worst
+        return False
+    work = estimated_work(file.width, file.height or 1, file.frame_count, options)
     return work <= INLINE_WORK_LIMIT
 
 
@@ -138,9 +142,19 @@ def _convert_stored(file: File, options: ConversionOptions, **kwargs) -> Convers
     return convert(io.BytesIO(data), options, **kwargs)
 
 
+# Characters a preview may carry (a page, or an answer to each change of an option):
+# half a million is 1.5 MB of block characters at most.
+PREVIEW_MAX_CELLS = 500_000
+
+
 def preview(file: File, options: ConversionOptions) -> tuple[Conversion, bool]:
-    """The conversion to show before saving, and whether it is the first frame only."""
-    partial = file.is_animated and not is_small(file, options)
+    """The conversion to show before saving, and whether it is the first frame only
+    (for an animation too large to convert here, or to send whole)."""
+    width, height = canvas_size(file.width or 1, file.height or 1, options.width)
+    kept = min(file.frame_count, frames_within(width, height))
+    partial = file.is_animated and (
+        not is_small(file, options) or width * height * kept > PREVIEW_MAX_CELLS
+    )
     return _convert_stored(file, options, first_frame_only=partial), partial
 
 

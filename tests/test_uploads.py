@@ -450,3 +450,14 @@ def test_opening_a_picture_is_free_and_previews_and_conversions_have_limits(
     assert refused.status_code == 429
     assert "limit of 1 conversions for now, so nothing was done" in refused.text
     assert Generation.objects.count() == 1
+
+
+def test_a_preview_too_big_to_send_whole_shows_the_first_frame(client, creator, monkeypatch):
+    monkeypatch.setattr(uploads, "PREVIEW_MAX_CELLS", 20 * 5 * 4)  # 4 frames of 20x5
+    file = uploaded(client, images.animation(frames=5, size=(80, 40)), "ball.gif")
+    answer = client.get(reverse("gallery:studio_file_preview", args=[file.pk]),
+                        convert_data(width=20, charset="blocks")).json()  # fmt: skip
+    assert answer["partial"] is True and len(answer["frames"]) == 1
+    raw = client.get(reverse("gallery:studio_file_preview", args=[file.pk]),
+                     convert_data(width=20, charset="blocks")).content  # fmt: skip
+    assert "█".encode() in raw and b"\\u2588" not in raw
