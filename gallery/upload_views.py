@@ -135,7 +135,8 @@ def file_convert(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, "Converted. Review the frames, then save.")
         return redirect(f"{reverse('gallery:studio_new')}?generation={attempt.pk}")
     form.add_error(None, attempt.error)
-    return _render_convert(request, file, form, status=400)
+    status = 503 if attempt.error == uploads.STORAGE_UNREADABLE else 400
+    return _render_convert(request, file, form, status=status)
 
 
 def _render_convert(request, file: File, form: ConversionForm, status: int = 200):

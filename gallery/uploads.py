@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 DOWNLOAD_URL_SECONDS = 60
 
 STORAGE_DOWN = "File storage cannot be reached right now, so nothing was saved. Try again soon."
+STORAGE_UNREADABLE = "File storage cannot be reached right now. Try again soon."
 
 
 class StorageUnavailable(Exception):
@@ -136,9 +137,7 @@ def _convert_stored(file: File, options: ConversionOptions, **kwargs) -> Convers
             data = stored.read()
     except STORAGE_ERRORS as error:
         logger.warning("File %s could not be read from storage: %s", file.pk, error)
-        raise StorageUnavailable(
-            "File storage cannot be reached right now. Try again soon."
-        ) from error
+        raise StorageUnavailable(STORAGE_UNREADABLE) from error
     return convert(io.BytesIO(data), options, **kwargs)
 
 
@@ -196,11 +195,9 @@ def run_conversion(generation_id: int) -> Generation | None:
         file = File.objects.filter(pk=request.get("file"), owner=attempt.user_id).first()
         if file is None:
             raise ConversionError("The file was deleted before it could be converted.")
-        result = _convert_stored(file, ConversionOptions(**request.get("options", {})))
+        result = _convert_stored(file, _options_of(request))
     except (ConversionError, StorageUnavailable) as failure:
         error = str(failure)
-    except TypeError:
-        error = "The conversion's settings were not understood; start it again."
     except Exception:
         logger.exception("Conversion %s failed unexpectedly", attempt.pk)
         error = "Something went wrong while converting; please try again."
@@ -211,6 +208,16 @@ def run_conversion(generation_id: int) -> Generation | None:
     attempt.finished_at = timezone.now()
     attempt.save(update_fields=["status", "error", "result", "duration_ms", "finished_at"])
     return attempt
+
+
+def _options_of(request: dict) -> ConversionOptions:
+    """The options a conversion was logged with (checked again: a row may be old)."""
+    try:
+        return ConversionOptions(**request.get("options", {}))
+    except TypeError:
+        raise ConversionError(
+            "The conversion's settings were not understood; start it again."
+        ) from None
 
 
 def conversion_file(attempt: Generation, user) -> File | None:

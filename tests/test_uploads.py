@@ -461,3 +461,16 @@ def test_a_preview_too_big_to_send_whole_shows_the_first_frame(client, creator, 
     raw = client.get(reverse("gallery:studio_file_preview", args=[file.pk]),
                      convert_data(width=20, charset="blocks")).content  # fmt: skip
     assert "█".encode() in raw and b"\\u2588" not in raw
+
+
+def test_a_conversion_with_settings_from_another_version_fails_clearly(client, creator):
+    file = uploaded(client)
+    attempt = Generation.objects.create(
+        user=creator, prompt="old", provider="image", model="image",
+        request={"file": file.pk, "options": {"width": 40, "colour": "sepia"}},
+    )  # fmt: skip
+    uploads.run_conversion(attempt.pk)
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.error) == (
+        "failed", "The conversion's settings were not understood; start it again."
+    )  # fmt: skip
