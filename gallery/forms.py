@@ -162,9 +162,12 @@ class ArtworkForm(forms.ModelForm):
         return frames_from_file(upload) if upload else None
 
     def clean_from_file(self) -> File | None:
-        # Only the creator's own file; one deleted meanwhile is simply not linked.
+        # Only a new artwork, from the creator's own file, one not made into another
+        # artwork since (that one keeps it); a file deleted meanwhile is not linked.
         pk = self.cleaned_data.get("from_file")
-        return File.objects.filter(pk=pk, owner=self.user).first() if pk else None
+        if not pk or self.instance.pk:
+            return None
+        return File.objects.filter(pk=pk, owner=self.user, artwork__isnull=True).first()
 
     def clean_remix_of(self) -> str:
         public_id = self.cleaned_data.get("remix_of", "")

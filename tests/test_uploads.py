@@ -474,3 +474,15 @@ def test_a_conversion_with_settings_from_another_version_fails_clearly(client, c
     assert (attempt.status, attempt.error) == (
         "failed", "The conversion's settings were not understood; start it again."
     )  # fmt: skip
+
+
+def test_from_file_links_only_a_new_artwork_to_a_free_picture(client, creator):
+    file = uploaded(client)
+    first = make_artwork(creator)
+    File.objects.filter(pk=file.pk).update(artwork=first)
+    data = {"prompt": "Again", "frames_text": "o", "fps": 8, "visibility": "private",
+            "from_file": file.pk}  # fmt: skip
+    client.post(reverse("gallery:studio_new"), data)
+    client.post(reverse("gallery:studio_edit", args=[first.public_id]), data)
+    file.refresh_from_db()
+    assert file.artwork == first  # neither the new artwork nor an edit took it
