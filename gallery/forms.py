@@ -11,12 +11,12 @@ from django.core.exceptions import ValidationError
 from accounts.models import Provider, UserSettings
 from gallery import conversion, generation
 from gallery import frames as frame_rules
-from gallery.models import Artwork, Collection, File
+from gallery.models import CONVERSION_PROVIDER, Artwork, Collection, File
 from gallery.shares import EXPIRY_CHOICES
 
 MAX_FRAMES_FILE_BYTES = 5 * 1024 * 1024
-# "image": converted from an upload (gallery/uploads.py).
-KNOWN_GENERATORS = {"manual", "remix", "procedural", "image", *Provider.values}
+# CONVERSION_PROVIDER ("image"): converted from an upload (gallery/uploads.py).
+KNOWN_GENERATORS = {"manual", "remix", "procedural", CONVERSION_PROVIDER, *Provider.values}
 
 
 class Preset(NamedTuple):

@@ -814,6 +814,11 @@ class Generation(models.Model):
     def is_finished(self) -> bool:
         return self.status in (GenerationStatus.DONE, GenerationStatus.FAILED)
 
+    @property
+    def is_conversion(self) -> bool:
+        """An upload's conversion (gallery/uploads.py), not a generation from a prompt."""
+        return self.provider == CONVERSION_PROVIDER
+
 
 # The only kinds of file a creator may upload, with the extension their keys get.
 IMAGE_EXTENSIONS = {mime: f".{kind.lower()}" for kind, mime in ACCEPTED_FORMATS.items()}

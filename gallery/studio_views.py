@@ -63,7 +63,8 @@ def studio(request: HttpRequest) -> HttpResponse:
         "collections": request.user.collections.order_by("name"),
         "total": request.user.artworks.count(),
         # So that a creator who left a progress page still learns how it ended.
-        "recent_generations": request.user.generations.recent(),
+        # (Conversions have the pictures page.)
+        "recent_generations": request.user.generations.prompted().recent(),
     }
     return render(request, "studio/studio.html", context)
 
@@ -267,7 +268,8 @@ def generation_progress(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = _own_generation(request.user, pk)
     if attempt.status == Generation.Status.DONE:
         # The editor is one redirect away, so that a reload never generates again.
-        messages.info(request, "Generated. Review the frames, then save.")
+        done = "Converted" if attempt.is_conversion else "Generated"
+        messages.info(request, f"{done}. Review the frames, then save.")
         return redirect(_editor_url(attempt))
     return render(request, "studio/generation.html", {"generation": attempt})
 

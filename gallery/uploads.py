@@ -170,7 +170,7 @@ def start_conversion(user, file: File, options: ConversionOptions) -> Generation
         user=user,
         prompt=title_for(file),
         provider=CONVERSION_PROVIDER,
-        model=options.charset,
+        model=CONVERSION_PROVIDER,  # the options, charset included, are in the request
         status=Generation.Status.QUEUED,
         request={"file": file.pk, "options": options.as_dict()},
     )
@@ -222,6 +222,6 @@ def _options_of(request: dict) -> ConversionOptions:
 
 def conversion_file(attempt: Generation, user) -> File | None:
     """The file a successful conversion of `user`'s came from, if it is still there."""
-    if attempt.provider != CONVERSION_PROVIDER or not attempt.request:
+    if not attempt.is_conversion or not attempt.request:
         return None
     return File.objects.filter(pk=attempt.request.get("file"), owner=user).first()

@@ -486,3 +486,20 @@ def test_from_file_links_only_a_new_artwork_to_a_free_picture(client, creator):
     client.post(reverse("gallery:studio_edit", args=[first.public_id]), data)
     file.refresh_from_db()
     assert file.artwork == first  # neither the new artwork nor an edit took it
+
+
+def test_conversions_are_named_as_such_and_leave_the_recent_generations_alone(
+    client, creator, monkeypatch
+):
+    monkeypatch.setattr(uploads, "INLINE_WORK_LIMIT", 1000)  # left for the job
+    file = uploaded(client, images.animation(frames=3), "ball.gif")
+    client.post(reverse("gallery:studio_file", args=[file.pk]),
+                {**convert_data(width=20), "action": "convert"})  # fmt: skip
+    attempt = Generation.objects.get()
+    assert attempt.model == "image"
+    progress = client.get(reverse("gallery:studio_generation", args=[attempt.pk]))
+    assert "<h1>Converting…</h1>" in progress.text and "Picture:" in progress.text
+    uploads.run_conversion(attempt.pk)
+    done = client.get(reverse("gallery:studio_generation", args=[attempt.pk]), follow=True)
+    assert "Converted. Review the frames, then save." in done.text
+    assert "Recent generations" not in client.get(reverse("gallery:studio")).text
