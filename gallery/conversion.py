@@ -294,11 +294,13 @@ def convert(
 
 
 def _convert(image: Image.Image, options: ConversionOptions, first_frame_only: bool):
-    count = 1 if first_frame_only else getattr(image, "n_frames", 1)
+    # An MPO's pictures after the first are a camera's extras, not frames.
+    animated = not first_frame_only and image.format != "MPO"
+    count = getattr(image, "n_frames", 1) if animated else 1
     turn = turn_of(image)
     upright = (image.height, image.width) if turn in SIDEWAYS else (image.width, image.height)
     width, height = canvas_size(*upright, options.width)
-    if count == 1 and image.format == "JPEG":
+    if count == 1 and image.format in ("JPEG", "MPO"):
         # Decode at the smallest scale that still has two pixels per cell: 1/8 of the
         # work for a photo.
         cells = (height, width) if turn in SIDEWAYS else (width, height)  # as stored

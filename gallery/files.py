@@ -29,23 +29,25 @@ MAX_FRAME_PIXELS = 40_000_000
 # a decode however small (a 10 MB GIF can hold 450,000 frames of one pixel).
 MAX_SOURCE_FRAMES = 5_000
 
-# Pillow's format names for the image types the site accepts.
-ACCEPTED_FORMATS = {
-    "PNG": "image/png",
-    "JPEG": "image/jpeg",
-    "GIF": "image/gif",
-    "WEBP": "image/webp",
-}
 
-# The extensions a name may end in for each format, the usual one first (a name
-# without one is fine).
-EXTENSIONS = {
-    "PNG": ("png", "apng"),
-    "JPEG": ("jpg", "jpeg", "jpe", "jfif"),
-    "GIF": ("gif",),
-    "WEBP": ("webp",),
+@dataclass(frozen=True)
+class ImageFormat:
+    mime_type: str
+    label: str  # as people name it
+    extensions: tuple[str, ...]  # a name may end in, the usual one first
+
+
+# The images the site accepts, by Pillow's name for their format. MPO is Pillow's name
+# for a JPEG that carries more pictures after the first (many cameras add a preview):
+# a JPEG, of which the first picture is used.
+FORMATS = {
+    "PNG": ImageFormat("image/png", "PNG", ("png", "apng")),
+    "JPEG": ImageFormat("image/jpeg", "JPEG", ("jpg", "jpeg", "jpe", "jfif")),
+    "GIF": ImageFormat("image/gif", "GIF", ("gif",)),
+    "WEBP": ImageFormat("image/webp", "WebP", ("webp",)),
 }
-LABELS = {"PNG": "PNG", "JPEG": "JPEG", "GIF": "GIF", "WEBP": "WebP"}
+FORMATS["MPO"] = FORMATS["JPEG"]
+FORMAT_OF_MIME_TYPE = {f.mime_type: f for f in FORMATS.values()}
 
 # What S3 (boto) or a file system storage raise when the store cannot be reached.
 STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
@@ -102,11 +104,13 @@ def inspect_image(upload) -> ImageFacts:
         kind, width, height, frames = _open(upload)
     finally:
         upload.seek(position)
-    if kind not in ACCEPTED_FORMATS:
+    if kind not in FORMATS:
         raise _refuse(
             "%(kind)s images are not accepted; use PNG, JPEG, GIF or WebP.", "file_type", kind=kind
         )
-    _check_extension(getattr(upload, "name", "") or "", kind)
+    _check_extension(getattr(upload, "name", "") or "", FORMATS[kind])
+    if kind == "MPO":
+        frames = 1  # the pictures after the first are not an animation
     if frames > MAX_SOURCE_FRAMES:
         raise _refuse("This animation has %(frames)s frames; the limit is %(limit)s.",
                       "file_too_many_frames", frames=f"{frames:,}",
@@ -121,29 +125,24 @@ def inspect_image(upload) -> ImageFacts:
         raise _refuse(CUT_SHORT, "file_truncated")
     if data[end:].strip(b"\0") or _ACTIVE_CONTENT.search(data):
         raise _refuse(HIDDEN_CONTENT, "file_polyglot")
-    return ImageFacts(ACCEPTED_FORMATS[kind], width, height, frames)
+    return ImageFacts(FORMATS[kind].mime_type, width, height, frames)
 
 
-def _check_extension(name: str, kind: str) -> None:
+def _check_extension(name: str, found: ImageFormat) -> None:
     """A name that says another type is refused: it would be downloaded as one thing
     and be another."""
     stem, dot, extension = PurePosixPath(name.replace("\\", "/")).name.rpartition(".")
     if not dot or not stem:
         return
-    if extension.lower() not in EXTENSIONS[kind]:
+    if extension.lower() not in found.extensions:
         raise _refuse(
             "The name ends in .%(extension)s but the file is a %(kind)s image; rename it"
             " to end in .%(right)s.",
             "file_extension",
             extension=extension[:10],
-            kind=LABELS[kind],
-            right=EXTENSIONS[kind][0],
+            kind=found.label,
+            right=found.extensions[0],
         )
-
-
-def sniff_image(upload) -> str:
-    """The MIME type of an uploaded image (inspect_image's other checks included)."""
-    return inspect_image(upload).mime_type
 
 
 def _open(upload) -> tuple[str, int, int, int]:
@@ -273,7 +272,8 @@ def _webp_end(data: bytes) -> int | None:
     return end if end <= len(data) else None
 
 
-_STRUCTURE = {"PNG": _png_end, "GIF": _gif_end, "JPEG": _jpeg_end, "WEBP": _webp_end}
+_STRUCTURE = {"PNG": _png_end, "GIF": _gif_end, "JPEG": _jpeg_end, "MPO": _jpeg_end,
+              "WEBP": _webp_end}  # fmt: skip
 
 
 # --- Names -----------------------------------------------------------------------

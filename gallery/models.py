@@ -44,13 +44,12 @@ from gallery.expressions import (  # migrations name some as gallery.models.<nam
     TsvectorConcat,
 )
 from gallery.files import (
-    ACCEPTED_FORMATS,
     DAMAGED,
+    FORMAT_OF_MIME_TYPE,
     clean_filename,
     inspect_image,
     thumbnail_of,
 )
-from gallery.files import LABELS as IMAGE_LABELS
 from gallery.search import tsquery_text
 
 EMBEDDING_DIMENSIONS = embeddings.DIMENSIONS
@@ -820,14 +819,14 @@ class Generation(models.Model):
         return self.provider == CONVERSION_PROVIDER
 
 
-# The only kinds of file a creator may upload, with the extension their keys get.
-IMAGE_EXTENSIONS = {mime: f".{kind.lower()}" for kind, mime in ACCEPTED_FORMATS.items()}
-IMAGE_KINDS = {mime: IMAGE_LABELS[kind] for kind, mime in ACCEPTED_FORMATS.items()}
+# The only kinds of file a creator may upload (gallery/files.py).
+IMAGE_MIME_TYPES = list(FORMAT_OF_MIME_TYPE)
 
 
 def file_storage_key(instance: File, filename: str) -> str:
     """A random object key; the user's filename is kept in the row, never in the key."""
-    extension = IMAGE_EXTENSIONS.get(instance.mime_type, "")
+    known = FORMAT_OF_MIME_TYPE.get(instance.mime_type)
+    extension = f".{known.extensions[0]}" if known else ""
     return f"uploads/{secrets.token_hex(16)}{extension}"
 
 
@@ -860,7 +859,7 @@ class File(models.Model):
     filename = models.CharField(max_length=255, blank=True, help_text="As the user named it.")
     # All measured from the uploaded bytes (see clean), never typed in.
     mime_type = models.CharField(
-        max_length=50, choices=[(t, t) for t in IMAGE_EXTENSIONS], editable=False
+        max_length=50, choices=[(t, t) for t in IMAGE_MIME_TYPES], editable=False
     )
     size = models.PositiveBigIntegerField(help_text="In bytes.", editable=False)
     # Null for files stored before sizes were recorded.
@@ -881,7 +880,7 @@ class File(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(mime_type__in=list(IMAGE_EXTENSIONS)),
+                condition=Q(mime_type__in=IMAGE_MIME_TYPES),
                 name="file_image_types_only",
             ),
             models.CheckConstraint(condition=Q(size__gte=0), name="file_size_not_negative"),
@@ -939,7 +938,8 @@ class File(models.Model):
     @property
     def kind(self) -> str:
         """The format as people name it: "PNG", "JPEG", "GIF", "WebP"."""
-        return IMAGE_KINDS.get(self.mime_type, self.mime_type)
+        known = FORMAT_OF_MIME_TYPE.get(self.mime_type)
+        return known.label if known else self.mime_type
 
 
 class ArtworkView(models.Model):

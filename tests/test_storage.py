@@ -252,3 +252,13 @@ def test_a_sideways_photo_is_recorded_and_thumbnailed_upright(owner):
     assert (upload.width, upload.height) == (50, 200)
     thumbnail = Image.open(io.BytesIO(bytes(upload.thumbnail)))
     assert thumbnail.height > thumbnail.width
+
+
+def test_a_camera_jpeg_with_extra_pictures_is_a_jpeg_of_one_frame(owner):
+    # Pillow calls it MPO: a JPEG, then more pictures (a preview, a second view).
+    buffer = io.BytesIO()
+    first, second = Image.new("RGB", (40, 30), (200, 200, 200)), Image.new("RGB", (8, 6))
+    first.save(buffer, "MPO", save_all=True, append_images=[second])
+    upload = make_file(owner, buffer.getvalue(), name="camera.jpg")
+    assert (upload.mime_type, upload.frame_count, upload.kind) == ("image/jpeg", 1, "JPEG")
+    assert upload.file.name.endswith(".jpg")
