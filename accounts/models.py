@@ -60,6 +60,11 @@ class UserManager(DjangoUserManager):
         unique index (a plain username__iexact compiles to UPPER() and misses it)."""
         return self.filter(_lower_equals("username", username))
 
+    def lock(self, user) -> None:
+        """Hold `user`'s row until the transaction ends, so that what is counted under
+        it (a rate limit, a storage quota) cannot change by a parallel request."""
+        list(self.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+
     def available_username(self, wanted: str) -> str:
         """`wanted` cleaned to the username alphabet, with a number added if taken."""
         base = re.sub(r"[^A-Za-z0-9_-]", "", wanted).lstrip("_-")[:30] or "user"

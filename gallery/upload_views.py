@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -223,7 +223,7 @@ def file_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     """The small WebP drawn at upload (ours, so safe to show inline)."""
     file = access.own_file(request.user, pk, defer=())
     if not file.thumbnail:
-        return HttpResponse(status=404)
+        raise Http404("This picture has no thumbnail.")
     response = HttpResponse(bytes(file.thumbnail), content_type="image/webp")
     patch_cache_control(response, private=True, max_age=86400)
     return response

@@ -36,7 +36,7 @@ from gallery.conversion import (
     estimated_work,
     frames_within,
 )
-from gallery.files import STORAGE_ERRORS, clean_filename, human_size
+from gallery.files import STORAGE_ERRORS, human_size
 from gallery.models import CONVERSION_PROVIDER, File, Generation
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class StorageUnavailable(Exception):
 def store_upload(user, upload) -> File:
     """Store `upload` as one of `user`'s files. ValidationError for a bad image or a full
     quota, StorageUnavailable when the storage fails; nothing is left behind either way."""
-    row = File(owner=user, file=upload, filename=clean_filename(upload.name))
+    row = File(owner=user, file=upload)  # clean() names it from the upload
     try:
         row.clean()  # the image checks; the database repeats the rest
     except ValidationError as error:
@@ -64,7 +64,7 @@ def store_upload(user, upload) -> File:
     try:
         with transaction.atomic():
             # Locked, so that two uploads at once cannot both fit in the last free space.
-            get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+            get_user_model().objects.lock(user)
             _check_quota(user, row.size)
             row.save()
     except STORAGE_ERRORS as error:

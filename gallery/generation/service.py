@@ -173,7 +173,7 @@ def _reserve_attempt(user, provider: str, model: str, request: GenerationRequest
     with transaction.atomic():
         if limit and signed_in:
             now = timezone.now()
-            list(get_user_model().objects.select_for_update().filter(pk=user.pk).values("pk"))
+            get_user_model().objects.lock(user)
             recent = Generation.objects.prompted().filter(
                 user=user, created_at__gt=now - RATE_WINDOW
             )
