@@ -23,7 +23,14 @@ from config.paging import CappedPaginator
 from config.params import InvalidNumber, page_number, parse_int
 from gallery import access, generation, tasks, uploads
 from gallery import frames as frame_rules
-from gallery.forms import PRESETS, ArtworkForm, CollectionForm, GenerateForm, ShareForm
+from gallery.forms import (
+    PRESETS,
+    ArtworkForm,
+    CollectionForm,
+    GenerateForm,
+    ShareForm,
+    UploadForm,
+)
 from gallery.generation.jobs import run_generation_job
 from gallery.models import Artwork, CollectionItem, Generation, Share, Visibility
 from gallery.shares import create_share
@@ -80,6 +87,8 @@ def _render_editor(request, form: ArtworkForm, artwork: Artwork | None = None, s
         "max_fps": frame_rules.MAX_FPS,
         "remix_source": remix_source,
         "remix_link": remix_source is not None and access.may_link(request.user, remix_source),
+        # "Start from a picture" posts to the pictures page (its own ids: two forms).
+        "upload_form": UploadForm(auto_id="picture_%s"),
     }
     return render(request, "studio/editor.html", context, status=status)
 
