@@ -378,7 +378,9 @@ def test_other_people_cannot_see_download_or_delete_my_files(client, owner, othe
     assert client.post(url, {"action": "convert", **convert_data()}).status_code in (404, 405)
     assert File.objects.filter(pk=file.pk).exists()
     assert not Generation.objects.exists()
-    assert "picture.png" not in client.get(FILES).text
+    theirs = client.get(FILES)
+    assert theirs.status_code == 200 and "No pictures yet" in theirs.text
+    assert "picture.png" not in theirs.text
     client.logout()
     assert client.get(url)["Location"].startswith(reverse("account_login"))
 
