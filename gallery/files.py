@@ -14,6 +14,7 @@ import re
 import struct
 import unicodedata
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
@@ -51,11 +52,6 @@ FORMAT_OF_MIME_TYPE = {f.mime_type: f for f in FORMATS.values()}
 
 # What S3 (boto) or a file system storage raise when the store cannot be reached.
 STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
-
-# Markup a browser or an interpreter would act on, anywhere in the bytes.
-_ACTIVE_CONTENT = re.compile(
-    rb"<(?:script|html|body|svg|iframe|object|embed|!doctype|\?php)[\s>/]", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True)
@@ -120,10 +116,11 @@ def inspect_image(upload) -> ImageFacts:
     if width * height > MAX_FRAME_PIXELS or pixels > limit:
         raise _refuse(TOO_MANY_PIXELS, "file_too_many_pixels", pixels=f"{pixels:,}",
                       limit=f"{min(limit, MAX_FRAME_PIXELS):,}")  # fmt: skip
-    end = _STRUCTURE[kind](data)
+    notes: Notes = []
+    end = _STRUCTURE[kind](data, notes)
     if end is None:
         raise _refuse(CUT_SHORT, "file_truncated")
-    if data[end:].strip(b"\0") or _ACTIVE_CONTENT.search(data):
+    if _hidden(data, end, notes):
         raise _refuse(HIDDEN_CONTENT, "file_polyglot")
     return ImageFacts(FORMATS[kind].mime_type, width, height, frames)
 
@@ -175,48 +172,118 @@ def _open(upload) -> tuple[str, int, int, int]:
     return kind, width, height, frames
 
 
-# --- Where each format ends: None for a file cut short ----------------------------
+# --- Where each format ends, and what it carries besides pixels ---------------------
+#
+# Each walker returns the offset where the image ends (None for a file cut short) and
+# adds to `notes` the metadata it passes: (role, payload), the role "text" for text
+# meant to be read (PNG text chunks, JPEG and GIF comments), "xmp" for XMP packets
+# (XML by design), "other" for anything else that is not pixels.
+
+Notes = list[tuple[str, bytes]]
+
+# Markup a browser or an interpreter would act on, anywhere in the bytes.
+_ACTIVE_CONTENT = re.compile(
+    rb"<(?:script|html|body|svg|iframe|object|embed|!doctype|\?php)[\s>/]", re.IGNORECASE
+)
+# In text meant to be read, any tag at all: a comment has no business holding markup
+# ("a < b" is not a tag: a browser reads a tag only right after the "<").
+_ANY_TAG = re.compile(rb"<[A-Za-z!?/]")
+# Another file's signature: ZIP (and JAR, DOCX...), PDF.
+_OTHER_FILE = re.compile(rb"PK\x03\x04|PK\x05\x06|PK\x01\x02|%PDF-")
+# Text kept compressed in a PNG is unpacked up to this much to be checked.
+_MAX_TEXT = 1024 * 1024
 
 
-def _png_end(data: bytes) -> int | None:
+def _hidden(data: bytes, end: int, notes: Notes) -> bool:
+    """Whether the file carries more than an image: bytes after its end, markup, or
+    another file inside its metadata."""
+    if data[end:].strip(b"\0") or _ACTIVE_CONTENT.search(data):
+        return True
+    for role, payload in notes:
+        if _OTHER_FILE.search(payload) or _ACTIVE_CONTENT.search(payload):
+            return True
+        if role == "text" and _ANY_TAG.search(payload):
+            return True
+    return False
+
+
+def _inflate(packed: bytes) -> bytes:
+    """A PNG's compressed text, at most _MAX_TEXT of it (a text bomb is not unpacked);
+    what cannot be unpacked is checked as it is."""
+    try:
+        return zlib.decompressobj().decompress(packed, _MAX_TEXT)
+    except zlib.error:
+        return packed
+
+
+def _png_text(chunk: bytes, body: bytes) -> tuple[str, bytes]:
+    keyword, _, rest = body.partition(b"\0")
+    if chunk == b"zTXt":
+        return "text", _inflate(rest[1:])
+    if chunk == b"iTXt":
+        compressed, rest = rest[:1] == b"\1", rest[2:]
+        _language, _, rest = rest.partition(b"\0")
+        _translated, _, text = rest.partition(b"\0")
+        text = _inflate(text) if compressed else text
+        return ("xmp" if keyword == b"XML:com.adobe.xmp" else "text"), text
+    return "text", rest
+
+
+# PNG chunks that hold pixels or how to show them: nothing to read in them.
+_PNG_IMAGE = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"fdAT", b"fcTL", b"acTL", b"tRNS"}
+
+
+def _png_end(data: bytes, notes: Notes) -> int | None:
     offset = 8
     while offset + 8 <= len(data):
         (length,) = struct.unpack(">I", data[offset : offset + 4])
         chunk = data[offset + 4 : offset + 8]
+        body = data[offset + 8 : offset + 8 + length]
         offset += 12 + length
         if offset > len(data):
             return None
+        if chunk in (b"tEXt", b"zTXt", b"iTXt"):
+            notes.append(_png_text(chunk, body))
+        elif chunk not in _PNG_IMAGE:
+            notes.append(("other", body))
         if chunk == b"IEND":
             return offset
     return None
 
 
-def _gif_end(data: bytes) -> int | None:
+def _gif_end(data: bytes, notes: Notes) -> int | None:
     if len(data) < 13:
         return None
     flags = data[10]
     offset = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
 
-    def skip_sub_blocks(at: int) -> int | None:
+    def sub_blocks(at: int) -> tuple[int | None, bytes]:
+        parts = []
         while at < len(data):
             length = data[at]
+            parts.append(data[at + 1 : at + 1 + length])
             at += 1 + length
             if length == 0:
-                return at
-        return None
+                return at, b"".join(parts)
+        return None, b""
 
     while offset < len(data):
         block = data[offset]
         if block == 0x3B:  # trailer
             return offset + 1
         if block == 0x21:  # extension: label, then sub-blocks
-            offset = skip_sub_blocks(offset + 2)
+            label = data[offset + 1] if offset + 1 < len(data) else None
+            offset, payload = sub_blocks(offset + 2)
+            if label in (0xFE, 0x01):  # a comment, or text to draw
+                notes.append(("text", payload))
+            elif label == 0xFF:  # an application's: looping, XMP...
+                notes.append(("xmp" if payload.startswith(b"XMP DataXMP") else "other", payload))
         elif block == 0x2C:  # image: descriptor, local colours, LZW size, sub-blocks
             if offset + 10 > len(data):
                 return None
             local = data[offset + 9]
             offset += 10 + (3 * 2 ** ((local & 7) + 1) if local & 0x80 else 0) + 1
-            offset = skip_sub_blocks(offset)
+            offset, _pixels = sub_blocks(offset)
         else:
             return None  # not a block: the rest is damaged
         if offset is None:
@@ -224,16 +291,19 @@ def _gif_end(data: bytes) -> int | None:
     return None
 
 
-def _jpeg_end(data: bytes, offset: int = 0) -> int | None:
+def _jpeg_end(data: bytes, notes: Notes, offset: int = 0) -> int | None:
     """A phone's photo may carry more pictures after the first (Multi-Picture Format):
     each of them must end properly too."""
-    end = _one_jpeg_end(data, offset)
+    end = _one_jpeg_end(data, notes, offset)
     while end is not None and data[end : end + 3] == b"\xff\xd8\xff":
-        end = _one_jpeg_end(data, end)
+        end = _one_jpeg_end(data, notes, end)
     return end
 
 
-def _one_jpeg_end(data: bytes, offset: int) -> int | None:
+_XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\0"
+
+
+def _one_jpeg_end(data: bytes, notes: Notes, offset: int) -> int | None:
     offset += 2
     while offset + 2 <= len(data):
         if data[offset] != 0xFF:
@@ -250,7 +320,12 @@ def _one_jpeg_end(data: bytes, offset: int) -> int | None:
         if offset + 4 > len(data):
             return None
         (length,) = struct.unpack(">H", data[offset + 2 : offset + 4])
+        body = data[offset + 4 : offset + 2 + length]
         offset += 2 + length
+        if marker == 0xFE:  # a comment
+            notes.append(("text", body))
+        elif 0xE0 <= marker <= 0xEF:  # an application's: JFIF, EXIF, XMP, ICC...
+            notes.append(("xmp" if body.startswith(_XMP_HEADER) else "other", body))
         if marker == 0xDA:  # start of scan: entropy-coded data up to the next marker
             while True:
                 offset = data.find(b"\xff", offset)
@@ -264,12 +339,25 @@ def _one_jpeg_end(data: bytes, offset: int) -> int | None:
     return None
 
 
-def _webp_end(data: bytes) -> int | None:
+_WEBP_IMAGE = {b"VP8 ", b"VP8L", b"VP8X", b"ANIM", b"ANMF", b"ALPH"}
+
+
+def _webp_end(data: bytes, notes: Notes) -> int | None:
     if len(data) < 12:
         return None
     (size,) = struct.unpack("<I", data[4:8])
     end = 8 + size + (size & 1)
-    return end if end <= len(data) else None
+    if end > len(data):
+        return None
+    offset = 12
+    while offset + 8 <= end:
+        chunk = data[offset : offset + 4]
+        (length,) = struct.unpack("<I", data[offset + 4 : offset + 8])
+        body = data[offset + 8 : offset + 8 + length]
+        if chunk not in _WEBP_IMAGE:
+            notes.append(("xmp" if chunk == b"XMP " else "other", body))
+        offset += 8 + length + (length & 1)
+    return end
 
 
 _STRUCTURE = {"PNG": _png_end, "GIF": _gif_end, "JPEG": _jpeg_end, "MPO": _jpeg_end,

@@ -85,3 +85,42 @@ def png_with_damaged_pixels() -> bytes:
     chunk = struct.pack(">I", len(body)) + b"IDAT" + body
     chunk += struct.pack(">I", zlib.crc32(b"IDAT" + body))
     return data[: start - 4] + chunk + data[start + 8 + length :]
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def png_carrying(*chunks: bytes) -> bytes:
+    """A small PNG with `chunks` (png_chunk) placed before its end."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), (9, 9, 9)).save(buffer, "PNG")
+    data = buffer.getvalue()
+    end = data.rfind(b"IEND") - 4
+    return data[:end] + b"".join(chunks) + data[end:]
+
+
+def jpeg_with_segment(marker: int, body: bytes) -> bytes:
+    """A small JPEG with one more segment (a comment 0xFE, an APPn 0xE0-0xEF)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20)).save(buffer, "JPEG")
+    data = buffer.getvalue()
+    return data[:2] + bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body + data[2:]
+
+
+def gif_with_extension(label: int, payload: bytes) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("P", (20, 20)).save(buffer, "GIF")
+    data = buffer.getvalue()
+    blocks = b"".join(
+        bytes([len(part)]) + part
+        for part in (payload[i : i + 255] for i in range(0, len(payload), 255))
+    )
+    return data[:-1] + bytes([0x21, label]) + blocks + b"\x00" + data[-1:]
+
+
+def zip_archive() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("payload.html", "<b>hi</b>")
+    return buffer.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 
 import pytest
 import requests
@@ -262,3 +263,50 @@ def test_a_camera_jpeg_with_extra_pictures_is_a_jpeg_of_one_frame(owner):
     upload = make_file(owner, buffer.getvalue(), name="camera.jpg")
     assert (upload.mime_type, upload.frame_count, upload.kind) == ("image/jpeg", 1, "JPEG")
     assert upload.file.name.endswith(".jpg")
+
+
+XMP = (
+    b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+    b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>'
+    b'<?xpacket end="w"?>'
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        images.png_carrying(images.png_chunk(b"tEXt", b"Comment\0<img src=x onerror=alert(1)>")),
+        images.png_carrying(images.png_chunk(b"tEXt", b"c\0<meta http-equiv=refresh content=0>")),
+        images.png_carrying(images.png_chunk(b"tEXt", b"c\0<form action=//evil></form>")),
+        images.png_carrying(
+            images.png_chunk(b"zTXt", b"Comment\0\0" + zlib.compress(b"<script>x</script>"))
+        ),
+        images.png_carrying(images.png_chunk(b"zIPp", images.zip_archive())),
+        images.jpeg_with_segment(0xFE, b"<a href=javascript:alert(1)>click</a>"),
+        images.jpeg_with_segment(0xE5, images.zip_archive()),
+        images.gif_with_extension(0xFF, b"XXXXXXXX1.0<iframe/src=javascript:alert(1)>"),
+        images.gif_with_extension(0xFE, b"<b onmouseover=alert(1)>hi</b>"),
+    ],
+    ids=["png-text-img", "png-text-meta", "png-text-form", "png-ztxt-script", "png-chunk-zip",
+         "jpeg-comment-link", "jpeg-app-zip", "gif-app-iframe", "gif-comment-tag"],
+)  # fmt: skip
+def test_markup_or_another_file_inside_the_metadata_is_refused(owner, data):
+    with pytest.raises(ValidationError) as caught:
+        make_file(owner, data, name="x")
+    assert "holds more than an image" in " ".join(caught.value.message_dict["file"])
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        images.png_carrying(images.png_chunk(b"tEXt", b"Software\0GIMP 2.10 (a < b)")),
+        images.png_carrying(images.png_chunk(b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0" + XMP)),
+        images.png_carrying(images.png_chunk(b"iDOT", b"\0" * 28)),  # Apple screenshots
+        images.jpeg_with_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0" + XMP),
+        images.jpeg_with_segment(0xFE, b"Created with GIMP"),
+        images.gif_with_extension(0xFE, b"made by a drawing program"),
+    ],
+    ids=["png-software", "png-xmp", "png-apple", "jpeg-xmp", "jpeg-comment", "gif-comment"],
+)
+def test_ordinary_metadata_is_accepted(owner, data):
+    assert make_file(owner, data, name="x").mime_type.startswith("image/")
