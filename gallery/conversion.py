@@ -158,6 +158,25 @@ def fps_for(delays_ms: list[int], kept: int) -> int:
     return max(frame_rules.MIN_FPS, min(frame_rules.MAX_FPS, fps))
 
 
+def timed_frames(frames: list[str], delays_ms: list[int],
+                 limit: int) -> tuple[list[str], int] | None:  # fmt: skip
+    """The frames repeated so that each lasts as long as it did in the source, at one
+    fps (a slideshow of 2-second pictures, a pause on the last frame), and that fps;
+    None when the delays are even and playable as they are, or when the repeats would
+    pass `limit` frames (the mean delay then sets the fps)."""
+    delays = [d if d and d >= MIN_DELAY_MS else DEFAULT_DELAY_MS for d in delays_ms]
+    shortest = min(delays)
+    even = max(delays) == shortest
+    if even and 1000 / shortest >= frame_rules.MIN_FPS:
+        return None
+    fps = max(frame_rules.MIN_FPS, min(frame_rules.MAX_FPS, round(1000 / shortest)))
+    repeats = [max(1, round(delay * fps / 1000)) for delay in delays]
+    if sum(repeats) > limit:
+        return None
+    return [frame for frame, times in zip(frames, repeats, strict=True)
+            for _ in range(times)], fps  # fmt: skip
+
+
 def _tone_table(options: ConversionOptions) -> list[int]:
     """A 256-entry lookup of brightness, contrast and invert, applied by Pillow."""
     # The usual contrast curve: -100 flattens to grey, +100 doubles the slope twice over.
@@ -315,5 +334,11 @@ def _convert(image: Image.Image, options: ConversionOptions, first_frame_only: b
         delays.append(frame.info.get("duration", 0))
         if index in keep:
             frames.append(renderer.render(frame, turn))
-    fps = fps_for(delays, len(frames)) if count > 1 else 10
-    return Conversion(frames, width, height, fps, source_frames=count)
+    if count == 1:
+        return Conversion(frames, width, height, 10, source_frames=1)
+    limit = frames_within(width, height)
+    if len(frames) == count:  # none dropped: each frame may be shown as long as it was
+        timed = timed_frames(frames, delays, limit)
+        if timed is not None:
+            return Conversion(timed[0], width, height, timed[1], source_frames=count)
+    return Conversion(frames, width, height, fps_for(delays, len(frames)), source_frames=count)

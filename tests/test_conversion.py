@@ -242,3 +242,22 @@ def test_a_huge_conversion_keeps_fewer_frames_within_the_character_budget(monkey
     assert (result.width, result.height) == (20, 5)
     assert len(result.frames) == 4
     assert result.fps == round(4 / 1.2)  # twelve frames of 100 ms: still 1.2 s
+
+
+def test_a_slideshow_keeps_each_picture_on_screen_as_long():
+    # Three pictures of 2 s each: slower than the slowest fps, so each is shown twice
+    # at 1 fps, and the slideshow still lasts 6 s.
+    result = run(images.animation(frames=3, delay_ms=2000), width=20)
+    assert result.fps == 1
+    assert len(result.frames) == 6
+    assert result.frames[0] == result.frames[1] != result.frames[2] == result.frames[3]
+
+
+def test_uneven_delays_are_kept_by_repeating_frames():
+    # A 100 ms frame, then a 300 ms pause on the next: at 10 fps, 1 + 3 frames.
+    first, second = (Image.new("L", (40, 20), grey) for grey in (0, 255))
+    buffer = io.BytesIO()
+    first.save(buffer, "GIF", save_all=True, append_images=[second], duration=[100, 300])
+    result = run(buffer.getvalue(), width=10)
+    assert result.fps == 10
+    assert [frame.strip() == "" for frame in result.frames] == [True, False, False, False]
