@@ -29,6 +29,7 @@ run: $(VENV)/.run-installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py backfill_embeddings
 	HOST=$(HOST) PORT=$(PORT) $(PY) scripts/dev.py
 
 # Lint first (ruff check and format), then every test; the 25 slowest are listed so
