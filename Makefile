@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast fuzz bench lint format clean
+.PHONY: run test test-fast fuzz bench bench-embeddings lint format clean
 
 # Reinstall only when the requirement files change.
 $(VENV)/.run-installed: requirements.txt
@@ -53,6 +53,11 @@ fuzz: $(VENV)/.test-installed
 # through BENCH_ARGS, e.g. make bench BENCH_ARGS="--million --explain".
 bench: $(VENV)/.run-installed
 	$(PY) -m bench.pages --reuse $(BENCH_ARGS)
+
+# The similar-artworks benchmark of issue 14 (bench/embeddings.py), on the same database:
+# local vectors for every artwork, the HNSW index, latency and recall per hnsw.ef_search.
+bench-embeddings: $(VENV)/.run-installed
+	$(PY) -m bench.embeddings $(BENCH_ARGS)
 
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check .

@@ -433,7 +433,7 @@ if EMBEDDING_TIMEOUT_SECONDS <= 0:
     raise ImproperlyConfigured("EMBEDDING_TIMEOUT_SECONDS must be a positive number of seconds.")
 # Candidates the HNSW index visits per similar query (pgvector's hnsw.ef_search): the
 # smallest value that meets the recall target in docs/benchmarks.md.
-EMBEDDING_EF_SEARCH = env_int("EMBEDDING_EF_SEARCH", 40)
+EMBEDDING_EF_SEARCH = env_int("EMBEDDING_EF_SEARCH", 10)
 if not 1 <= EMBEDDING_EF_SEARCH <= 1000:
     raise ImproperlyConfigured("EMBEDDING_EF_SEARCH must be from 1 to 1000.")
 

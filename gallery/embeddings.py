@@ -227,11 +227,20 @@ class LocalProvider:
     describes = "words and look"
 
     def embed_artworks(self, artworks: Sequence[ArtworkText]) -> list[Vector]:
-        return [
-            [TEXT_WEIGHT * v for v in _text_block(f"{a.prompt} {a.style}")]
-            + [LOOK_WEIGHT * v for v in look_features(a.frames)]
-            for a in artworks
-        ]
+        return [self.combine(self.words_part(a), self.look_part(a.frames)) for a in artworks]
+
+    # The two parts apart, so that a bulk load can reuse the look of shared frames.
+    @staticmethod
+    def words_part(artwork: ArtworkText) -> Vector:
+        return _text_block(f"{artwork.prompt} {artwork.style}")
+
+    @staticmethod
+    def look_part(frames: Sequence[str]) -> Vector:
+        return look_features(frames)
+
+    @staticmethod
+    def combine(words: Vector, look: Vector) -> Vector:
+        return [TEXT_WEIGHT * v for v in words] + [LOOK_WEIGHT * v for v in look]
 
     def embed_queries(self, texts: Sequence[str]) -> list[Vector]:
         # Only the words: a query has no look, so it ranks artworks by their words.
