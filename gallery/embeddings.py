@@ -289,8 +289,10 @@ class OpenAICompatibleProvider:
             response = requests.post(self.url, json=body, headers=headers, timeout=self.timeout)
         except requests.Timeout as error:
             raise TemporaryEmbeddingError("the embeddings server took too long") from error
-        except requests.ConnectionError as error:
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
             raise TemporaryEmbeddingError("the embeddings server cannot be reached") from error
+        except requests.RequestException as error:  # a bad URL, too many redirects...
+            raise EmbeddingError(f"the embeddings server cannot be asked ({error})") from error
         if response.status_code == 429 or response.status_code >= 500:
             failure = TemporaryEmbeddingError(
                 f"the embeddings server answered {response.status_code}"
@@ -321,6 +323,12 @@ def _vectors_from(response: requests.Response, expected: int) -> list[Vector]:
         raise EmbeddingError(
             f"the embeddings server must answer {expected} vectors of {DIMENSIONS} numbers"
         )
+    # JSON may carry NaN and Infinity, which pgvector refuses; a zero vector has no
+    # direction to compare.
+    if not all(math.isfinite(value) for vector in vectors for value in vector) or not all(
+        any(vector) for vector in vectors
+    ):
+        raise EmbeddingError("the embeddings server answered vectors without a direction")
     return [_unit(vector) for vector in vectors]
 
 

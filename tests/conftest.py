@@ -51,6 +51,12 @@ def _test_settings():
     overrides.disable()
 
 
+@pytest.fixture(autouse=True)
+def _forget_query_vectors():
+    """Each test embeds its own search texts (the cache lives in the process)."""
+    caches["query_vectors"].clear()
+
+
 @pytest.fixture
 def page_cache(settings):
     """The anonymous page cache on, as in production, and empty."""

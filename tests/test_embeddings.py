@@ -117,6 +117,11 @@ def test_the_remote_provider_waits_out_a_429_then_succeeds(chat_server):
         (Reply(401, {"error": "bad key"}), r"refused the key \(401\)"),
         (Reply(200, {"data": "nope"}), "not embeddings"),
         (Reply(200, {"data": [{"index": 0, "embedding": [1.0, 2.0]}]}), "vectors of 1536"),
+        (
+            Reply(200, '{"data": [{"index": 0, "embedding": [NaN' + ", 0.5" * 1535 + "]}]}"),
+            "without a direction",
+        ),
+        (Reply(200, {"data": [{"index": 0, "embedding": [0.0] * 1536}]}), "without a direction"),
     ],
 )
 def test_the_remote_provider_fails_clearly(chat_server, reply, message):
@@ -320,3 +325,15 @@ def test_the_similar_option_merges_exact_and_similar_matches(client):
     assert similar.context["fused"] is True
     assert set(exact) <= set(shown) and close in shown
     assert 'name="similar" value="1" checked' in similar.text
+
+
+def test_a_search_survives_a_server_answering_nan(chat_server, settings, client):
+    settings.EMBEDDING_PROVIDER = "openai-compatible"
+    settings.EMBEDDING_BASE_URL = chat_server.base_url
+    nan = Reply(200, '{"data": [{"index": 0, "embedding": [NaN' + ", 0.5" * 1535 + "]}]}")
+    chat_server.replies = [nan] * 8
+    make_artwork(prompt="Zebra crossing", visibility="public")
+    for _ in range(2):  # and the bad answer is not remembered
+        page = client.get(reverse("gallery:home"), {"q": "zebra"})
+        assert page.status_code == 200
+        assert [a.prompt for a in page.context["page"].object_list] == ["Zebra crossing"]
