@@ -190,8 +190,8 @@ CACHES["pages"] = {
 CACHES["query_vectors"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "query_vectors",
-    # 6 KB or so each (1536 floats pickled).
-    "OPTIONS": {"MAX_ENTRIES": 2000},
+    # About 14 KB each (1536 floats pickled): 14 MB at most.
+    "OPTIONS": {"MAX_ENTRIES": 1000},
 }
 
 # --- Accounts -------------------------------------------------------------------
@@ -428,9 +428,17 @@ if EMBEDDING_PROVIDER not in ("local", "openai-compatible"):
 EMBEDDING_BASE_URL = env_str("EMBEDDING_BASE_URL", "https://api.openai.com/v1")
 EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "text-embedding-3-small")
 EMBEDDING_API_KEY = env_str("EMBEDDING_API_KEY")
+# The `dimensions` sent with each request: 1536 (the column's size), or 0 for servers
+# that refuse the parameter (their vectors must then be 1536 numbers long anyway).
+EMBEDDING_DIMENSIONS = env_int("EMBEDDING_DIMENSIONS", 1536)
+if EMBEDDING_DIMENSIONS not in (0, 1536):
+    raise ImproperlyConfigured("EMBEDDING_DIMENSIONS must be 1536 or 0 (not sent).")
+# Seconds to wait for an embeddings answer in a job, and (once, no retry) in a search:
+# a search whose words cannot be embedded in time is a search by words alone.
 EMBEDDING_TIMEOUT_SECONDS = env_int("EMBEDDING_TIMEOUT_SECONDS", 30)
-if EMBEDDING_TIMEOUT_SECONDS <= 0:
-    raise ImproperlyConfigured("EMBEDDING_TIMEOUT_SECONDS must be a positive number of seconds.")
+EMBEDDING_SEARCH_TIMEOUT_SECONDS = env_int("EMBEDDING_SEARCH_TIMEOUT_SECONDS", 2)
+if EMBEDDING_TIMEOUT_SECONDS <= 0 or EMBEDDING_SEARCH_TIMEOUT_SECONDS <= 0:
+    raise ImproperlyConfigured("Embedding time-outs must be positive numbers of seconds.")
 # Candidates the HNSW index visits per similar query (pgvector's hnsw.ef_search): the
 # smallest value that meets the recall target in docs/benchmarks.md.
 EMBEDDING_EF_SEARCH = env_int("EMBEDDING_EF_SEARCH", 10)

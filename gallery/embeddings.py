@@ -42,6 +42,7 @@ LOOK_DIMENSIONS = DIMENSIONS - TEXT_DIMENSIONS
 TEXT_WEIGHT, LOOK_WEIGHT = math.sqrt(0.6), math.sqrt(0.4)
 
 LOCAL_MODEL = "local-v1"
+REMOTE_PREFIX = "openai-compatible:"
 
 STOPWORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is",
@@ -58,6 +59,10 @@ class EmbeddingError(Exception):
 
 class TemporaryEmbeddingError(EmbeddingError):
     """Worth trying again later (429, 5xx, a time-out, no connection)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds, when the server said
 
 
 @dataclass(frozen=True)
@@ -224,7 +229,14 @@ class LocalProvider:
     """Hashed words and look: deterministic, offline, fast (a few ms an artwork)."""
 
     model = LOCAL_MODEL
-    describes = "words and look"
+    # What its vectors find: artworks by their words and look, searches by words only
+    # (a search has no look).
+    describes, searches_by = "words and look", "words"
+
+    @staticmethod
+    def embedded_parts(artwork: ArtworkText) -> tuple:
+        """What the vector is made of: the words and the frames."""
+        return (artwork.prompt, artwork.style, list(artwork.frames))
 
     def embed_artworks(self, artworks: Sequence[ArtworkText]) -> list[Vector]:
         return [self.combine(self.words_part(a), self.look_part(a.frames)) for a in artworks]
@@ -250,16 +262,21 @@ class LocalProvider:
 class OpenAICompatibleProvider:
     """Any server speaking OpenAI's /v1/embeddings: the prompt (and style) embedded."""
 
-    describes = "meaning"
+    describes = searches_by = "meaning"
     BATCH = 64
-    ATTEMPTS = 4
 
     def __init__(self, base_url: str, api_key: str, model: str, *, timeout: float = 30.0,
-                 retry_wait: float = 1.0) -> None:  # fmt: skip
+                 attempts: int = 4, retry_wait: float = 1.0,
+                 dimensions: int | None = DIMENSIONS) -> None:  # fmt: skip
         self.url = base_url.rstrip("/") + "/embeddings"
         self.api_key, self.name, self.timeout = api_key, model, timeout
-        self.retry_wait = retry_wait
-        self.model = f"openai-compatible:{model}"
+        self.attempts, self.retry_wait, self.dimensions = attempts, retry_wait, dimensions
+        self.model = f"{REMOTE_PREFIX}{model}"
+
+    @staticmethod
+    def embedded_parts(artwork: ArtworkText) -> tuple:
+        """What the vector is made of: the words only."""
+        return (artwork.prompt, artwork.style)
 
     def embed_artworks(self, artworks: Sequence[ArtworkText]) -> list[Vector]:
         return self.embed_queries([f"{a.prompt}\n{a.style}".strip() for a in artworks])
@@ -271,19 +288,21 @@ class OpenAICompatibleProvider:
         return vectors
 
     def _batch(self, texts: list[str]) -> list[Vector]:
-        for attempt in range(1, self.ATTEMPTS + 1):
+        for attempt in range(1, self.attempts + 1):
             try:
                 return self._post(texts)
             except TemporaryEmbeddingError as error:
-                if attempt == self.ATTEMPTS:
+                if attempt == self.attempts:
                     raise
-                wait = getattr(error, "retry_after", None) or self.retry_wait * 2 ** (attempt - 1)
+                wait = error.retry_after or self.retry_wait * 2 ** (attempt - 1)
                 logger.info("Embeddings: %s; trying again in %.1f s", error, wait)
                 time.sleep(min(wait, 30.0))
         raise AssertionError("unreachable")
 
     def _post(self, texts: list[str]) -> list[Vector]:
-        body = {"model": self.name, "input": texts, "dimensions": DIMENSIONS}
+        body = {"model": self.name, "input": texts}
+        if self.dimensions:  # some servers refuse the parameter: their size must fit
+            body["dimensions"] = self.dimensions
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         try:
             response = requests.post(self.url, json=body, headers=headers, timeout=self.timeout)
@@ -294,11 +313,10 @@ class OpenAICompatibleProvider:
         except requests.RequestException as error:  # a bad URL, too many redirects...
             raise EmbeddingError(f"the embeddings server cannot be asked ({error})") from error
         if response.status_code == 429 or response.status_code >= 500:
-            failure = TemporaryEmbeddingError(
-                f"the embeddings server answered {response.status_code}"
+            raise TemporaryEmbeddingError(
+                f"the embeddings server answered {response.status_code}",
+                retry_after=_seconds(response.headers.get("Retry-After")),
             )
-            failure.retry_after = _seconds(response.headers.get("Retry-After"))
-            raise failure
         if response.status_code in (401, 403):
             raise EmbeddingError(f"the embeddings server refused the key ({response.status_code})")
         if response.status_code != 200:
@@ -332,13 +350,23 @@ def _vectors_from(response: requests.Response, expected: int) -> list[Vector]:
     return [_unit(vector) for vector in vectors]
 
 
-def provider() -> LocalProvider | OpenAICompatibleProvider:
-    """The provider the settings choose."""
-    if settings.EMBEDDING_PROVIDER == "openai-compatible":
+def provider(model: str | None = None, *, attempts: int = 4,
+             timeout: float | None = None) -> LocalProvider | OpenAICompatibleProvider:  # fmt: skip
+    """The provider that makes vectors of `model` (`local-v1` or
+    `openai-compatible:<name>`; the configured one by default), trying a remote server
+    `attempts` times, waiting `timeout` seconds (EMBEDDING_TIMEOUT_SECONDS) for each."""
+    if model is None:
+        remote = settings.EMBEDDING_PROVIDER == "openai-compatible"
+        model = f"{REMOTE_PREFIX}{settings.EMBEDDING_MODEL}" if remote else LOCAL_MODEL
+    if model == LOCAL_MODEL:
+        return LocalProvider()
+    if model.startswith(REMOTE_PREFIX) and model != REMOTE_PREFIX:
         return OpenAICompatibleProvider(
             settings.EMBEDDING_BASE_URL,
             settings.EMBEDDING_API_KEY,
-            settings.EMBEDDING_MODEL,
-            timeout=settings.EMBEDDING_TIMEOUT_SECONDS,
+            model.removeprefix(REMOTE_PREFIX),
+            timeout=timeout or settings.EMBEDDING_TIMEOUT_SECONDS,
+            attempts=attempts,
+            dimensions=settings.EMBEDDING_DIMENSIONS or None,
         )
-    return LocalProvider()
+    raise EmbeddingError(f'unknown model "{model}": use {LOCAL_MODEL} or {REMOTE_PREFIX}<name>')

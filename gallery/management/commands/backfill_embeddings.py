@@ -5,32 +5,11 @@ from __future__ import annotations
 
 import time
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from config.progress import progress
 from gallery import embeddings, similarity
 from gallery.models import Artwork
-
-
-def provider_for(model: str | None):
-    """The provider that makes vectors of `model` (the configured one by default)."""
-    configured = embeddings.provider()
-    if model is None or model == configured.model:
-        return configured
-    if model == embeddings.LOCAL_MODEL:
-        return embeddings.LocalProvider()
-    prefix = "openai-compatible:"
-    if model.startswith(prefix) and model != prefix:
-        return embeddings.OpenAICompatibleProvider(
-            settings.EMBEDDING_BASE_URL,
-            settings.EMBEDDING_API_KEY,
-            model.removeprefix(prefix),
-            timeout=settings.EMBEDDING_TIMEOUT_SECONDS,
-        )
-    raise CommandError(
-        f'Unknown model "{model}": use {embeddings.LOCAL_MODEL} or openai-compatible:<name>.'
-    )
 
 
 class Command(BaseCommand):
@@ -50,7 +29,11 @@ class Command(BaseCommand):
     def handle(self, *args, model: str | None, force: bool, batch_size: int, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be 1 or more.")
-        provider = provider_for(model)
+        try:
+            provider = embeddings.provider(model)
+        except embeddings.EmbeddingError as error:
+            message = str(error)
+            raise CommandError(f"{message[:1].upper()}{message[1:]}.") from None
         todo = Artwork.objects.all() if force else similarity.missing(provider.model)
         total = todo.count()
         started = time.monotonic()
