@@ -42,6 +42,7 @@ FEW_MATCHES = 5
 # shares at most a letter trigram or two with such an artwork.
 MAX_DISTANCE = 0.8
 QUERY_CACHE_SECONDS = 24 * 3600
+PROVIDER_DOWN_SECONDS = 60
 
 
 def artwork_text(artwork: Artwork) -> embeddings.ArtworkText:
@@ -148,16 +149,22 @@ def similar_artworks(artwork: Artwork, count: int = SIMILAR_COUNT) -> list[Artwo
 
 def query_vector(text: str):
     """The vector of a search text, by the configured provider, cached; None when the
-    provider fails (the search then stays full-text)."""
-    provider = embeddings.provider()
-    key = "embedding:" + hashlib.sha256(f"{provider.model}\n{text}".encode()).hexdigest()
+    provider fails (the search then stays full-text). A search asks a remote server
+    once, briefly, and after a failure not again for PROVIDER_DOWN_SECONDS: an outage
+    must not hold every search up."""
+    provider = embeddings.provider(attempts=1, timeout=settings.EMBEDDING_SEARCH_TIMEOUT_SECONDS)
     cache = caches["query_vectors"]
+    down = f"embedding-down:{provider.model}"
+    key = "embedding:" + hashlib.sha256(f"{provider.model}\n{text}".encode()).hexdigest()
     vector = cache.get(key)
     if vector is None:
+        if cache.get(down):
+            return None
         try:
             (vector,) = provider.embed_queries([text])
         except embeddings.EmbeddingError as error:
             logger.warning("Search by similarity fell back to words only: %s", error)
+            cache.set(down, True, PROVIDER_DOWN_SECONDS)
             return None
         cache.set(key, vector, QUERY_CACHE_SECONDS)
     return vector

@@ -75,8 +75,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "tabs": TABS,
         "fused": fused,
         "wants_similar": wants_similar,
-        # What the provider's vectors can find: "words and look", or "meaning".
-        "similar_by": embeddings.provider().describes,
+        # What the provider's vectors find for a search: "words", or "meaning".
+        "similar_by": embeddings.provider().searches_by,
         # Search ranks a bounded set of matches (ArtworkQuerySet.search): say so.
         "search_capped": (
             bool(query) and not fused and page.paginator.count >= models.SEARCH_CANDIDATES

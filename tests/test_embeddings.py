@@ -310,7 +310,8 @@ def test_a_search_with_few_matches_adds_similar_artworks_and_never_hidden_ones(c
     shown = list(page.context["page"].object_list)
     assert page.context["fused"] is True
     assert shown == [blizzard]
-    assert "with similar words and look (few exact matches)" in page.text
+    assert "with similar words (few exact matches)" in page.text
+    assert "Also similar words</label>" in page.text
 
 
 def test_the_similar_option_merges_exact_and_similar_matches(client):
@@ -337,3 +338,14 @@ def test_a_search_survives_a_server_answering_nan(chat_server, settings, client)
         page = client.get(reverse("gallery:home"), {"q": "zebra"})
         assert page.status_code == 200
         assert [a.prompt for a in page.context["page"].object_list] == ["Zebra crossing"]
+
+
+def test_a_search_asks_a_failing_server_once_then_leaves_it_alone(chat_server, settings,
+                                                                  client):  # fmt: skip
+    settings.EMBEDDING_PROVIDER = "openai-compatible"
+    settings.EMBEDDING_BASE_URL = chat_server.base_url
+    chat_server.replies = [Reply(503, "down")] * 5
+    make_artwork(prompt="Zebra crossing", visibility="public")
+    for query in ("zebra", "zebras", "a zebra"):
+        assert client.get(reverse("gallery:home"), {"q": query}).status_code == 200
+    assert len(chat_server.received) == 1
