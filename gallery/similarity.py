@@ -49,8 +49,10 @@ def artwork_text(artwork: Artwork) -> embeddings.ArtworkText:
     return embeddings.ArtworkText(artwork.prompt, artwork.style, artwork.frames)
 
 
-def source_digest(text: embeddings.ArtworkText) -> str:
-    payload = json.dumps([text.prompt, text.style, list(text.frames)], ensure_ascii=False)
+def source_digest(text: embeddings.ArtworkText, provider) -> str:
+    """A hash of what `provider` makes the vector from (the remote one reads no frames:
+    a new frame does not cost a new embedding)."""
+    payload = json.dumps(provider.embedded_parts(text), ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -59,7 +61,7 @@ def embed_artworks(artworks: Sequence[Artwork], *, provider=None, force: bool = 
     or out of date (all of them with `force`); returns how many were embedded. Raises
     EmbeddingError (TemporaryEmbeddingError for a retry) and stores nothing then."""
     provider = provider or embeddings.provider()
-    digests = {artwork.pk: source_digest(artwork_text(artwork)) for artwork in artworks}
+    digests = {artwork.pk: source_digest(artwork_text(artwork), provider) for artwork in artworks}
     if not force:
         current = set(
             ArtworkEmbedding.objects.filter(

@@ -44,6 +44,10 @@ def convert_upload(generation_id: int) -> str | None:
     return attempt.status if attempt is not None else None
 
 
+# Tries of an embedding job in all (10 s, 20 s... between them: about 5 minutes).
+EMBEDDING_ATTEMPTS = 6
+
+
 class TemporaryEmbeddingRetry(BaseRetryStrategy):
     """An embeddings server's 429, 5xx or silence is tried again after 10 s, 20 s...
     up to EMBEDDING_ATTEMPTS tries in all; other failures are final at once."""
@@ -56,9 +60,6 @@ class TemporaryEmbeddingRetry(BaseRetryStrategy):
         return RetryDecision(retry_in={"seconds": 10 * 2**job.attempts})
 
 
-EMBEDDING_ATTEMPTS = 6
-
-
 @app.task(queue="embeddings", retry=TemporaryEmbeddingRetry())
 def embed_artwork(artwork_id: int) -> str:
     """Store the artwork's vector if its words or frames changed (gallery/similarity.py).
@@ -67,7 +68,8 @@ def embed_artwork(artwork_id: int) -> str:
     if artwork is None:
         return "gone"
     try:
-        embedded = similarity.embed_artworks([artwork])
+        # One try each: the job's own retries wait longer between them.
+        embedded = similarity.embed_artworks([artwork], provider=embeddings.provider(attempts=1))
     except embeddings.TemporaryEmbeddingError as error:
         logger.warning("Artwork %s not embedded yet (%s): trying again.", artwork_id, error)
         raise

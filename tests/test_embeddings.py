@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from gallery import embeddings, similarity, tasks
 from gallery.embeddings import ArtworkText, EmbeddingError, LocalProvider, OpenAICompatibleProvider
@@ -147,14 +148,24 @@ def test_a_refused_key_is_logged_and_the_artwork_stays_saved(chat_server, settin
 def test_a_busy_server_makes_the_job_try_again(chat_server, settings):
     settings.EMBEDDING_PROVIDER = "openai-compatible"
     settings.EMBEDDING_BASE_URL = chat_server.base_url
-    chat_server.replies = [Reply(503, "busy")] * 4
+    chat_server.replies = [Reply(503, "busy")]
     artwork = make_artwork()
     with pytest.raises(embeddings.TemporaryEmbeddingError):
         tasks.embed_artwork(artwork_id=artwork.pk)
-    decision = tasks.TemporaryEmbeddingRetry().get_retry_decision(
-        exception=embeddings.TemporaryEmbeddingError("busy"), job=type("Job", (), {"attempts": 0})
-    )
-    assert decision is not None
+    assert len(chat_server.received) == 1  # the job retries, not the provider within it
+
+    def decision(attempts: int, error: Exception):
+        job = type("Job", (), {"attempts": attempts})
+        return tasks.TemporaryEmbeddingRetry().get_retry_decision(exception=error, job=job)
+
+    def wait(decided) -> float:
+        return round((decided.retry_at - timezone.now()).total_seconds())
+
+    busy = embeddings.TemporaryEmbeddingError("busy")
+    assert wait(decision(0, busy)) == 10
+    assert wait(decision(4, busy)) == 160
+    assert decision(5, busy) is None  # the sixth try was the last
+    assert decision(0, EmbeddingError("refused")) is None
 
 
 # --- The job and the command ----------------------------------------------------------------
@@ -348,4 +359,15 @@ def test_a_search_asks_a_failing_server_once_then_leaves_it_alone(chat_server, s
     make_artwork(prompt="Zebra crossing", visibility="public")
     for query in ("zebra", "zebras", "a zebra"):
         assert client.get(reverse("gallery:home"), {"q": query}).status_code == 200
+    assert len(chat_server.received) == 1
+
+
+def test_the_remote_vector_is_not_paid_for_again_when_only_frames_change(chat_server):
+    provider = remote(chat_server)
+    chat_server.replies = [embedding_reply(axis(1))]
+    artwork = make_artwork(prompt="Zebra crossing")
+    assert similarity.embed_artworks([artwork], provider=provider) == 1
+    artwork.frames = ["x", "y"]
+    artwork.save()
+    assert similarity.embed_artworks([artwork], provider=provider) == 0
     assert len(chat_server.received) == 1
