@@ -267,6 +267,19 @@ def test_with_most_neighbours_private_the_row_is_still_full(settings):
     publics = [make_artwork(prompt=f"Harbour lights number {n}", visibility="public")
                for n in range(6)]  # fmt: skip
     similarity.embed_artworks(publics)
+    # So few rows would be scanned in full: make PostgreSQL use the HNSW index, as it
+    # does at scale (bench/embeddings.py), for the rest of this test's transaction.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off")
+    vector = ArtworkEmbedding.objects.get(artwork=base).embedding
+    rows = ArtworkEmbedding.objects.filter(model="local-v1", artwork__visibility="public")
+    with similarity.index_scan():
+        assert "embedding_by_cosine" in rows.nearest(vector, limit=4).explain()
+    # Without iterative scans, the ten candidates the index gives are all private.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL hnsw.ef_search = 10; SET LOCAL hnsw.iterative_scan = off")
+    plain = list(rows.exclude(artwork=base).nearest(vector, limit=4))
+    assert len(plain) < similarity.SIMILAR_COUNT
     shown = similarity.similar_artworks(base)
     assert len(shown) == similarity.SIMILAR_COUNT
     assert set(shown) <= set(publics)
