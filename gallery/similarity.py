@@ -38,9 +38,11 @@ RRF_K = 60
 FUSED_RESULTS = 100
 # A search with fewer full-text matches than this also lists similar artworks.
 FEW_MATCHES = 5
-# Farther than this (cosine distance) is not similar: the local vector of a query
-# shares at most a letter trigram or two with such an artwork.
+# Farther than these (cosine distance) is not similar. An artwork's row compares two
+# artworks, words and look; a search's words alone, where one shared hashed feature
+# (a collision, a common trigram) already reaches about 0.76.
 MAX_DISTANCE = 0.8
+SEARCH_MAX_DISTANCE = 0.7
 QUERY_CACHE_SECONDS = 24 * 3600
 PROVIDER_DOWN_SECONDS = 60
 
@@ -182,7 +184,7 @@ def fused_search(artworks: ArtworkQuerySet, text: str) -> tuple[list[int], bool]
     if vector is not None:
         model = embeddings.provider().model
         near = [pk for pk, distance in nearest_listed(vector, model, limit=FUSED_RESULTS)
-                if distance <= MAX_DISTANCE]  # fmt: skip
+                if distance <= SEARCH_MAX_DISTANCE]  # fmt: skip
         # Only those the list itself allows (a tab's filter).
         allowed = set(artworks.filter(pk__in=near).values_list("pk", flat=True))
         by_vector = [pk for pk in near if pk in allowed]

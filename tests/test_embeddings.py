@@ -384,3 +384,11 @@ def test_the_remote_vector_is_not_paid_for_again_when_only_frames_change(chat_se
     artwork.save()
     assert similarity.embed_artworks([artwork], provider=provider) == 0
     assert len(chat_server.received) == 1
+
+
+def test_a_search_does_not_call_an_artwork_similar_for_one_shared_feature(client):
+    rain = [embedded(prompt=f"Rain over the harbour {n}", visibility="public") for n in range(3)]
+    snow = [embedded(prompt=f"Snow in the hills {n}", visibility="public") for n in range(3)]
+    page = client.get(reverse("gallery:home"), {"q": "rain"})
+    shown = set(page.context["page"].object_list)
+    assert set(rain) <= shown and not shown & set(snow)
