@@ -24,7 +24,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from gallery import embeddings
@@ -85,13 +85,24 @@ def embed_artworks(artworks: Sequence[Artwork], *, provider=None, force: bool = 
         )
         for artwork, vector in zip(artworks, vectors, strict=True)
     ]
-    ArtworkEmbedding.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["artwork", "model"],
-        update_fields=["embedding", "source_digest", "created_at"],
-    )
-    return len(artworks)
+    try:
+        _store(rows)
+    except IntegrityError:
+        # An artwork was deleted while its vector was made: store the others.
+        alive = set(Artwork.objects.filter(pk__in=digests).values_list("pk", flat=True))
+        rows = [row for row in rows if row.artwork_id in alive]
+        _store(rows)
+    return len(rows)
+
+
+def _store(rows: list[ArtworkEmbedding]) -> None:
+    with transaction.atomic():
+        ArtworkEmbedding.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["artwork", "model"],
+            update_fields=["embedding", "source_digest", "created_at"],
+        )
 
 
 def missing(model: str) -> ArtworkQuerySet:

@@ -392,3 +392,22 @@ def test_a_search_does_not_call_an_artwork_similar_for_one_shared_feature(client
     page = client.get(reverse("gallery:home"), {"q": "rain"})
     shown = set(page.context["page"].object_list)
     assert set(rain) <= shown and not shown & set(snow)
+
+
+def test_an_artwork_deleted_while_embedded_leaves_the_others_stored():
+    doomed, kept = make_artwork(prompt="Doomed"), make_artwork(prompt="Kept")
+    provider = LocalProvider()
+
+    class DeletingProvider:
+        model = provider.model
+        embedded_parts = staticmethod(provider.embedded_parts)
+
+        def embed_artworks(self, texts):
+            Artwork.objects.filter(pk=doomed.pk).delete()  # another request, meanwhile
+            return provider.embed_artworks(texts)
+
+    # Checked at once, as a job's own transaction is when it commits.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert similarity.embed_artworks([doomed, kept], provider=DeletingProvider()) == 1
+    assert list(ArtworkEmbedding.objects.values_list("artwork__prompt", flat=True)) == ["Kept"]
