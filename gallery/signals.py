@@ -72,7 +72,7 @@ def embed_changed_artwork(sender, instance: Artwork, created: bool, update_field
     if raw:  # loaddata
         return
     if created or update_fields is None or EMBEDDED_FIELDS & set(update_fields):
-        tasks.defer_on_commit(tasks.embed_artwork, artwork_id=instance.pk)
+        tasks.defer_embedding(instance.pk)
 
 
 @receiver(post_save, sender=Artwork)

@@ -9,12 +9,14 @@ request leaves no job behind. The periodic schedule is in one place: below.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.conf import settings
 from django.db import transaction
 from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.contrib.django import app
+from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Status as JobStatus
 
 from gallery import embeddings, engagement, similarity, uploads
@@ -58,6 +60,19 @@ class TemporaryEmbeddingRetry(BaseRetryStrategy):
         if job.attempts + 1 >= EMBEDDING_ATTEMPTS:
             return None
         return RetryDecision(retry_in={"seconds": 10 * 2**job.attempts})
+
+
+def defer_embedding(artwork_id: int) -> None:
+    """Queue embed_artwork once the transaction commits. One job per artwork at a time
+    (its lock), and at most one waiting (its queueing lock: the waiting one reads the
+    artwork as it is when it runs), so that an older read never lands last."""
+    name = f"embed_artwork:{artwork_id}"
+
+    def defer() -> None:
+        with contextlib.suppress(AlreadyEnqueued):
+            embed_artwork.configure(lock=name, queueing_lock=name).defer(artwork_id=artwork_id)
+
+    transaction.on_commit(defer)
 
 
 @app.task(queue="embeddings", retry=TemporaryEmbeddingRetry())

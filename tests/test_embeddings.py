@@ -194,10 +194,14 @@ def test_saving_an_artwork_queues_its_embedding():
     artwork = make_artwork()
     jobs = ProcrastinateJob.objects.filter(task_name="gallery.tasks.embed_artwork")
     assert list(jobs.values_list("args", flat=True)) == [{"artwork_id": artwork.pk}]
-    # A change that is neither words nor frames queues nothing.
+    # A change that is neither words nor frames queues nothing; a second change while
+    # the job waits needs no second job (it reads the artwork when it runs).
     artwork.fps = 12
     artwork.save(update_fields=["fps"])
+    artwork.prompt = "Renamed"
+    artwork.save()
     assert jobs.count() == 1
+    assert jobs.get().lock == f"embed_artwork:{artwork.pk}"
 
 
 def backfill(*args: str) -> str:
