@@ -9,7 +9,7 @@ import logging
 import math
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -223,9 +223,25 @@ def test_backfill_fills_what_is_missing_and_everything_with_force():
     assert "0 without a vector" in backfill("--force")
 
 
-def test_backfill_refuses_an_unknown_model():
-    from django.core.management import CommandError
+def test_backfill_refreshes_stale_vectors_and_carries_on_after_an_id(chat_server, settings):
+    artworks = [make_artwork(prompt=f"Rain {n}") for n in range(4)]
+    similarity.embed_artworks(artworks)
+    Artwork.objects.filter(pk=artworks[0].pk).update(prompt="Snow")  # no job ran
+    assert "Embedded 0 of 0" in backfill()
+    assert "Embedded 1 of 4" in backfill("--stale")
+    assert "Embedded 2 of 2" in backfill("--force", "--after-id", str(artworks[1].pk))
+    # A provider failing midway: the command says where to carry on.
+    settings.EMBEDDING_PROVIDER = "openai-compatible"
+    settings.EMBEDDING_BASE_URL = chat_server.base_url
+    chat_server.replies = [embedding_reply(axis(1), axis(2)), Reply(401, {"error": "no"})]
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="refused the key"):
+        call_command("backfill_embeddings", "--batch-size", "2", stdout=io.StringIO(),
+                     stderr=err)  # fmt: skip
+    assert f"carry on with --after-id {artworks[1].pk}" in err.getvalue()
 
+
+def test_backfill_refuses_an_unknown_model():
     with pytest.raises(CommandError, match="Unknown model"):
         backfill("--model", "word2vec")
 

@@ -13,7 +13,10 @@ from gallery.models import Artwork
 
 
 class Command(BaseCommand):
-    help = "Embed the artworks that have no vector of the model yet (all with --force)."
+    help = (
+        "Embed the artworks that have no vector of the model yet; with --stale also those"
+        " whose words or frames changed since, with --force every one."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -22,11 +25,25 @@ class Command(BaseCommand):
             " (default: the configured provider's).",
         )
         parser.add_argument(
+            "--stale",
+            action="store_true",
+            help="Also embed again the artworks changed since their vector was made"
+            " (reads every artwork's frames).",
+        )
+        parser.add_argument(
             "--force", action="store_true", help="Embed every artwork again, changed or not."
+        )
+        parser.add_argument(
+            "--after-id",
+            type=int,
+            default=0,
+            metavar="ID",
+            help="Start after this artwork id: to carry on with an interrupted run.",
         )
         parser.add_argument("--batch-size", type=int, default=200, metavar="N")
 
-    def handle(self, *args, model: str | None, force: bool, batch_size: int, **options):
+    def handle(self, *args, model: str | None, stale: bool, force: bool, after_id: int,
+               batch_size: int, **options):  # fmt: skip
         if batch_size < 1:
             raise CommandError("--batch-size must be 1 or more.")
         try:
@@ -34,7 +51,8 @@ class Command(BaseCommand):
         except embeddings.EmbeddingError as error:
             message = str(error)
             raise CommandError(f"{message[:1].upper()}{message[1:]}.") from None
-        todo = Artwork.objects.all() if force else similarity.missing(provider.model)
+        todo = Artwork.objects.all() if force or stale else similarity.missing(provider.model)
+        todo = todo.filter(pk__gt=after_id)
         total = todo.count()
         started = time.monotonic()
         embedded = 0
@@ -42,13 +60,21 @@ class Command(BaseCommand):
         # interrupted run loses one batch at most and a rerun skips what is done.
         ids = todo.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=batch_size)
         batch: list[int] = []
-        for pk in progress(ids, total, f"Embedding ({provider.model})", self.stderr):
-            batch.append(pk)
-            if len(batch) == batch_size:
+        done_up_to = after_id
+        try:
+            for pk in progress(ids, total, f"Embedding ({provider.model})", self.stderr):
+                batch.append(pk)
+                if len(batch) == batch_size:
+                    embedded += self._embed(batch, provider, force)
+                    done_up_to, batch = batch[-1], []
+            if batch:
                 embedded += self._embed(batch, provider, force)
-                batch = []
-        if batch:
-            embedded += self._embed(batch, provider, force)
+        except (KeyboardInterrupt, CommandError):
+            self.stderr.write(
+                f"Stopped after artwork {done_up_to}: what was embedded is kept; carry on"
+                f" with --after-id {done_up_to} (and the same options)."
+            )
+            raise
         left = similarity.missing(provider.model).count()
         seconds = time.monotonic() - started
         self.stdout.write(
@@ -61,6 +87,4 @@ class Command(BaseCommand):
         try:
             return similarity.embed_artworks(artworks, provider=provider, force=force)
         except embeddings.EmbeddingError as error:
-            raise CommandError(
-                f"Stopped: {error}. What was embedded is kept; run the command again."
-            ) from error
+            raise CommandError(f"Stopped: {error}.") from error
