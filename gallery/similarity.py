@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, When
 from django.utils import timezone
 
 from gallery import embeddings
@@ -149,12 +150,15 @@ def cards(ids: list[int], highlight: str = "") -> list[Artwork]:
 
 def similar_artworks(artwork: Artwork, count: int = SIMILAR_COUNT) -> list[Artwork]:
     """The artwork page's "Similar artworks": listed, never the artwork itself."""
+    # The configured model's vector; while a new model is being filled in, the old
+    # one's (compared with vectors of that model only).
     model = embeddings.provider().model
-    vector = (
-        ArtworkEmbedding.objects.filter(artwork=artwork, model=model)
-        .values_list("embedding", flat=True)
+    model, vector = (
+        ArtworkEmbedding.objects.filter(artwork=artwork)
+        .order_by(Case(When(model=model, then=0), default=1), "-created_at")
+        .values_list("model", "embedding")
         .first()
-    )
+    ) or (model, None)
     if vector is None:  # not embedded yet: the words it shares
         words = Artwork.objects.listed().similar_to(artwork).as_cards().select_related("owner")
         return list(words[:count])

@@ -431,3 +431,13 @@ def test_an_artwork_deleted_while_embedded_leaves_the_others_stored():
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     assert similarity.embed_artworks([doomed, kept], provider=DeletingProvider()) == 1
     assert list(ArtworkEmbedding.objects.values_list("artwork__prompt", flat=True)) == ["Kept"]
+
+
+def test_while_a_new_model_is_filled_in_similar_uses_the_old_vectors(settings):
+    # No word in common: only the vectors can tell.
+    base = embedded(prompt="Blizzard in the mountains", frames=scene("snow", 1), width=60,
+                    height=20, visibility="public")  # fmt: skip
+    near = embedded(prompt="First snow of winter", frames=scene("snow", 2), width=60,
+                    height=20, visibility="public")  # fmt: skip
+    settings.EMBEDDING_PROVIDER = "openai-compatible"  # switched; nothing backfilled yet
+    assert similarity.similar_artworks(base) == [near]
