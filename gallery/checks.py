@@ -59,3 +59,17 @@ def check_debug_on_public_host(app_configs, **kwargs) -> list[checks.CheckMessag
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.compatibility)
+def check_embedding_provider(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """A remote embeddings provider without a key would fail every job and search."""
+    if settings.EMBEDDING_PROVIDER == "openai-compatible" and not settings.EMBEDDING_API_KEY:
+        return [
+            checks.Warning(
+                "EMBEDDING_PROVIDER is openai-compatible but EMBEDDING_API_KEY is empty.",
+                hint="Set the key, or leave it empty only for a server that needs none.",
+                id="gallery.W002",
+            )
+        ]
+    return []

@@ -13,7 +13,11 @@ from django.db import connection
 from accounts.checks import check_encryption_keys
 from config.env import env_bool, env_int, env_list
 from config.services import email_settings_from_url
-from gallery.checks import check_debug_on_public_host, check_storage_configuration
+from gallery.checks import (
+    check_debug_on_public_host,
+    check_embedding_provider,
+    check_storage_configuration,
+)
 from tests.commands import database_url, run_manage
 from tests.servers import RedisServer
 
@@ -71,6 +75,16 @@ def test_complete_s3_configuration_passes(settings):
     settings.AWS_ACCESS_KEY_ID = "key"
     settings.AWS_SECRET_ACCESS_KEY = "secret"
     assert check_storage_configuration(None) == []
+
+
+def test_a_remote_embeddings_provider_without_a_key_is_flagged(settings):
+    settings.EMBEDDING_PROVIDER = "openai-compatible"
+    settings.EMBEDDING_API_KEY = ""
+    assert check_ids(check_embedding_provider(None)) == {"gallery.W002"}
+    settings.EMBEDDING_API_KEY = "sk-embed"
+    assert check_embedding_provider(None) == []
+    settings.EMBEDDING_PROVIDER, settings.EMBEDDING_API_KEY = "local", ""
+    assert check_embedding_provider(None) == []
 
 
 def test_missing_or_bad_encryption_keys_are_errors(settings):
