@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from gallery import embeddings, similarity, tasks
 from gallery.embeddings import ArtworkText, EmbeddingError, LocalProvider, OpenAICompatibleProvider
@@ -189,8 +190,6 @@ def test_the_job_embeds_once_and_again_only_when_words_or_frames_change():
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("empty_job_queue")
 def test_saving_an_artwork_queues_its_embedding():
-    from procrastinate.contrib.django.models import ProcrastinateJob
-
     artwork = make_artwork()
     jobs = ProcrastinateJob.objects.filter(task_name="gallery.tasks.embed_artwork")
     assert list(jobs.values_list("args", flat=True)) == [{"artwork_id": artwork.pk}]
@@ -311,7 +310,6 @@ def test_without_a_vector_yet_similar_falls_back_to_shared_words():
     assert similarity.similar_artworks(base) == [near]
 
 
-@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)  # committed, so that ANALYZE counts them
 def test_the_similar_query_uses_the_hnsw_index():
     owner = make_user()
