@@ -192,6 +192,19 @@ def test_embed_pages_may_be_framed_and_others_may_not(client, owner):
 
 
 @pytest.mark.django_db
+def test_embeds_have_a_heading_for_screen_readers(client, owner):
+    artwork = make_artwork(owner, prompt="a dancing <cat>")
+    embed = client.get(reverse("gallery:artwork_embed", args=[artwork.public_id])).text
+    assert '<h1 class="visually-hidden">a dancing &lt;cat&gt;</h1>' in embed
+    share = make_share(artwork)
+    shared = client.get(reverse("gallery:share_embed", args=[share.code])).text
+    assert '<h1 class="visually-hidden">a dancing &lt;cat&gt;</h1>' in shared
+    Share.objects.filter(pk=share.pk).revoke()
+    gone = client.get(reverse("gallery:share_embed", args=[share.code])).text
+    assert "<h1" in gone
+
+
+@pytest.mark.django_db
 def test_embed_options(client, owner):
     artwork = make_artwork(owner)
     url = reverse("gallery:artwork_embed", args=[artwork.public_id])
