@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from gallery import export_views, share_views, studio_views, upload_views, views
+from gallery import export_views, feeds, share_views, studio_views, upload_views, views
 
 app_name = "gallery"
 
@@ -81,5 +81,8 @@ urlpatterns = [
     path("s/<str:code>/", include(share_urls)),
     # /oembed for sites that unfurl artwork links
     path("oembed", share_views.oembed, name="oembed"),
+    # Atom feeds of the latest public artworks
+    path("feed.atom", feeds.latest, name="feed"),
+    path("u/<str:username>/feed.atom", feeds.profile, name="profile_feed"),
     path("studio/", include(studio_urls)),
 ]

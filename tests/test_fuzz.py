@@ -97,6 +97,8 @@ GET_PARAMS = {
     "gallery:share": [],
     "gallery:share_embed": ["autoplay", "loop", "theme"],
     "gallery:oembed": ["url", "maxwidth", "maxheight", "format"],
+    "gallery:feed": [],
+    "gallery:profile_feed": [],
     "gallery:studio": ["visibility", "q", "page"],
     "gallery:studio_new": ["generation"],
     "gallery:studio_generate": [],
