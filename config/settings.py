@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    # The sitemap templates (gallery/sitemaps.py).
+    "django.contrib.sitemaps",
     # Django's widget templates, for the site's form renderer (config/forms.py).
     "django.forms",
     "allauth",

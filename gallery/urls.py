@@ -2,7 +2,15 @@
 
 from django.urls import include, path
 
-from gallery import export_views, feeds, share_views, studio_views, upload_views, views
+from gallery import (
+    export_views,
+    feeds,
+    share_views,
+    sitemaps,
+    studio_views,
+    upload_views,
+    views,
+)
 
 app_name = "gallery"
 
@@ -81,8 +89,11 @@ urlpatterns = [
     path("s/<str:code>/", include(share_urls)),
     # /oembed for sites that unfurl artwork links
     path("oembed", share_views.oembed, name="oembed"),
-    # Atom feeds of the latest public artworks
+    # Feeds, sitemaps and robots.txt: what readers and search engines fetch
     path("feed.atom", feeds.latest, name="feed"),
     path("u/<str:username>/feed.atom", feeds.profile, name="profile_feed"),
+    path("sitemap.xml", sitemaps.index, name="sitemap"),
+    path("sitemap-<str:section>.xml", sitemaps.section, name="sitemap_section"),
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
     path("studio/", include(studio_urls)),
 ]

@@ -1,4 +1,4 @@
-"""Feeds: valid XML, public work only, links that resolve."""
+"""Feeds, sitemaps and robots.txt: valid XML, public work only, links that resolve."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import make_artwork
+from gallery.sitemaps import ArtworkSitemap
+from tests.factories import make_artwork, make_collection, make_user
 
 pytestmark = pytest.mark.django_db
 
 ATOM = {"atom": "http://www.w3.org/2005/Atom"}
+SITEMAP = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
 def path_of(url: str) -> str:
@@ -42,6 +44,11 @@ def entry_titles(feed: ET.Element) -> list[str]:
     return [
         entry.findtext("atom:title", namespaces=ATOM) for entry in feed.iterfind("atom:entry", ATOM)
     ]
+
+
+def sitemap_paths(client, url: str) -> list[str]:
+    urlset = fetch_xml(client, url, "application/xml")
+    return [path_of(loc.text) for loc in urlset.iterfind("sm:url/sm:loc", SITEMAP)]
 
 
 @pytest.fixture
@@ -150,7 +157,96 @@ def test_a_new_public_artwork_reaches_the_cached_feed(
     assert entry_titles(fetch_feed(client, "/feed.atom")) == ["second comet", "renamed comet"]
 
 
-# --- Discovery links ------------------------------------------------------------------
+# --- Sitemaps -------------------------------------------------------------------------
+
+
+def test_sitemap_index_names_each_section(client, works):
+    index = fetch_xml(client, "/sitemap.xml", "application/xml")
+    sections = [path_of(loc.text) for loc in index.iterfind("sm:sitemap/sm:loc", SITEMAP)]
+    assert sections == [
+        "/sitemap-artworks.xml",
+        "/sitemap-collections.xml",
+        "/sitemap-profiles.xml",
+    ]
+
+
+def test_sitemap_sections_list_public_objects_only(client, works, owner):
+    shelf = make_collection(owner, name="Open shelf", artworks=[works["old"]])
+    drawer = make_collection(owner, name="Drawer", visibility="private")
+    hidden_away = make_user(username="quiet")
+    make_artwork(hidden_away, visibility="private")
+    make_user(username="idle")
+    # A deactivated creator's profile answers 404; their public artworks stay listed,
+    # as in the gallery.
+    gone = make_user(username="gone", is_active=False)
+    left_behind = make_artwork(gone)
+
+    artworks = sitemap_paths(client, "/sitemap-artworks.xml")
+    assert sorted(artworks) == sorted(
+        [
+            *(f"/a/{works[name].public_id}/" for name in ("old", "new", "theirs")),
+            left_behind.get_absolute_url(),
+        ]
+    )
+    collections = sitemap_paths(client, "/sitemap-collections.xml")
+    assert collections == [shelf.get_absolute_url()]
+    assert drawer.get_absolute_url() not in collections
+    assert sitemap_paths(client, "/sitemap-profiles.xml") == ["/u/owner/", "/u/other/"]
+
+
+def test_sitemap_links_resolve(client, works, owner):
+    make_collection(owner, artworks=[works["old"]])
+    for section in ("artworks", "collections", "profiles"):
+        paths = sitemap_paths(client, f"/sitemap-{section}.xml")
+        assert paths
+        for path in paths:
+            assert client.get(path).status_code == 200, path
+
+
+def test_sitemap_pages_are_ranges_of_ids_without_counting(client, owner, monkeypatch):
+    monkeypatch.setattr(ArtworkSitemap, "limit", 2)
+    artworks = [make_artwork(owner) for _ in range(5)]
+    artworks[1].visibility = "private"
+    artworks[1].save()
+    first_pk = artworks[0].pk
+    with CaptureQueriesContext(connection) as queries:
+        index = fetch_xml(client, "/sitemap.xml", "application/xml")
+    assert not any("COUNT(" in query["sql"].upper() for query in queries)
+    sections = [path_of(loc.text) for loc in index.iterfind("sm:sitemap/sm:loc", SITEMAP)]
+    pages = [path for path in sections if path.startswith("/sitemap-artworks.xml")]
+    last = -(-artworks[-1].pk // 2)
+    assert pages == ["/sitemap-artworks.xml"] + [
+        f"/sitemap-artworks.xml?p={number}" for number in range(2, last + 1)
+    ]
+    listed = [path for page in pages for path in sitemap_paths(client, page)]
+    assert listed == [
+        artwork.get_absolute_url() for artwork in artworks if artwork.pk != artworks[1].pk
+    ]
+    page_of_first = -(-first_pk // 2)
+    assert artworks[0].get_absolute_url() in sitemap_paths(
+        client, f"/sitemap-artworks.xml?p={page_of_first}"
+    )
+    assert client.get(f"/sitemap-artworks.xml?p={last + 1}").status_code == 404
+    assert client.get("/sitemap-artworks.xml?p=last").status_code == 404
+
+
+def test_unknown_sitemap_section_answers_404(client):
+    assert client.get("/sitemap-users.xml").status_code == 404
+
+
+# --- robots.txt and discovery links ---------------------------------------------------
+
+
+def test_robots_txt_keeps_crawlers_out_of_private_areas_and_names_the_sitemap(client):
+    response = client.get("/robots.txt", secure=True)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.text.splitlines()
+    assert lines[0] == "User-agent: *"
+    for private in ("/studio/", "/settings/", "/accounts/", "/admin/", "/s/"):
+        assert f"Disallow: {private}" in lines
+    assert "Disallow: /" not in lines
+    assert "Sitemap: https://testserver/sitemap.xml" in lines
 
 
 def alternate_links(html: str) -> list[str]:

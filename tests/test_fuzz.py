@@ -40,6 +40,7 @@ from gallery import exports, uploads
 from gallery.conversion import CHARSETS
 from gallery.frames import frames_version
 from gallery.models import Generation, Like, Visibility
+from gallery.sitemaps import SECTIONS as SITEMAP_SECTIONS
 from gallery.views import TABS
 from tests import factories, images
 from tests.conftest import s3_settings
@@ -99,6 +100,9 @@ GET_PARAMS = {
     "gallery:oembed": ["url", "maxwidth", "maxheight", "format"],
     "gallery:feed": [],
     "gallery:profile_feed": [],
+    "gallery:sitemap": [],
+    "gallery:sitemap_section": ["p"],
+    "gallery:robots": [],
     "gallery:studio": ["visibility", "q", "page"],
     "gallery:studio_new": ["generation"],
     "gallery:studio_generate": [],
@@ -203,6 +207,7 @@ class World:
                 self.superuser.username,
             ],
             "fmt": sorted(exports.FORMATS),
+            "section": sorted(SITEMAP_SECTIONS),
         }
         if argument in by_name:
             return by_name[argument]
@@ -227,6 +232,7 @@ class World:
             "maxwidth": ["300", "1"],
             "maxheight": ["200", "1"],
             "format": ["json"],
+            "p": ["1", "2", "0"],
             "generation": [str(generation.pk) for generation in self.generations],
             "width": ["80", "1", "300"],
             "charset": sorted(CHARSETS),
