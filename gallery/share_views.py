@@ -6,6 +6,8 @@ only render, with the headers that pages behind a secret link need.
 
 from __future__ import annotations
 
+import math
+
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
@@ -52,6 +54,18 @@ def share(request: HttpRequest, code: str) -> HttpResponse:
 # --- Embeds and oEmbed --------------------------------------------------------------
 
 
+EMBED_SPEEDS = {"0.25", "0.5", "1", "1.5", "2", "4"}  # the player's speed menu
+
+
+def _start_seconds(value: str) -> str:
+    """`t` as the player takes it: seconds, at most a day; "" for anything else."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        return ""
+    return f"{seconds:g}" if math.isfinite(seconds) and 0 < seconds <= 86_400 else ""
+
+
 def _embed_response(request: HttpRequest, artwork: Artwork, *, via_share=False) -> HttpResponse:
     options = {
         # A share embed never links to the artwork's own URL: for an unlisted artwork
@@ -60,6 +74,11 @@ def _embed_response(request: HttpRequest, artwork: Artwork, *, via_share=False) 
         "autoplay": request.GET.get("autoplay", "1") != "0",
         "loop": request.GET.get("loop", "1") != "0",
         "theme": request.GET.get("theme") if request.GET.get("theme") in ("light", "dark") else "",
+        # As asciinema's embeds: speed=2, t=12.5 (seconds), controls=0. A value the
+        # player cannot use falls back to the default, as theme does.
+        "speed": request.GET.get("speed") if request.GET.get("speed") in EMBED_SPEEDS else "",
+        "start": _start_seconds(request.GET.get("t", "")),
+        "controls": request.GET.get("controls", "1") != "0",
     }
     response = render(request, "gallery/embed.html", {"artwork": artwork, **options})
     # The only pages other sites may frame (X-Frame-Options is DENY everywhere else).

@@ -129,3 +129,123 @@ def test_when_the_frames_fail_to_come_the_first_frame_stays(page, artwork, failu
     expect_frame(page, 0)
     expect(page.locator("[data-player-toggle]")).to_be_hidden()
     assert errors == []
+
+
+# --- Controls, keys, the URL's start, fit (issue 15) -------------------------------------
+
+
+def player_state(page, name: str) -> str:
+    return page.locator("[data-player]").get_attribute(f"data-{name}")
+
+
+def test_the_seek_bar_and_the_frame_steps_move_the_frame_shown(page, artwork):
+    open_with_stopped_clock(page, artwork.get_absolute_url())
+    seek = page.get_by_role("slider", name="Position in the animation")
+    expect(seek).to_be_visible()
+    page.get_by_role("button", name="Pause").click()
+    seek.evaluate("(el) => { el.value = '7'; el.dispatchEvent(new Event('input')); }")
+    expect_frame(page, 7)
+    page.get_by_role("button", name="Next frame").click()
+    expect_frame(page, 8)
+    page.get_by_role("button", name="Previous frame").click()
+    page.get_by_role("button", name="Previous frame").click()
+    expect_frame(page, 6)
+    expect(seek).to_have_value("6")
+    expect(page.locator("[data-player-time]")).to_have_text("0:00.3 / 0:00.6")
+
+
+def test_speed_two_halves_the_frame_interval(page, artwork):
+    open_with_stopped_clock(page, artwork.get_absolute_url())
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    assert float(player_state(page, "frame-interval")) == FRAME_MS
+    page.get_by_label("Speed").select_option("2")
+    expect(page.locator("[data-player]")).to_have_attribute(
+        "data-frame-interval", str(FRAME_MS // 2)
+    )
+    page.clock.run_for(FRAME_MS // 2)
+    expect_frame(page, 1)
+
+
+def test_loop_off_stops_on_the_last_frame(page, artwork):
+    open_with_stopped_clock(page, artwork.get_absolute_url())
+    loop = page.get_by_role("button", name="Loop")
+    expect(loop).to_have_attribute("aria-pressed", "true")
+    loop.click()
+    expect(loop).to_have_attribute("aria-pressed", "false")
+    page.clock.run_for(len(FRAMES) * FRAME_MS * 2)
+    expect_frame(page, len(FRAMES) - 1)
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+
+
+@pytest.mark.parametrize(("fragment", "frame"), [("#f=5", 4), ("#t=0.25", 5), ("#t=99", 11)])
+def test_the_url_says_where_to_start(page, artwork, fragment, frame):
+    open_with_stopped_clock(page, artwork.get_absolute_url() + fragment)
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    expect_frame(page, frame)
+
+
+def test_keys_drive_the_player_but_not_inside_a_field(page, artwork):
+    open_with_stopped_clock(page, artwork.get_absolute_url())
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    body = page.locator("body")
+    body.press("Space")  # pause on frame 1
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    body.press(".")
+    expect_frame(page, 1)
+    body.press("ArrowRight")
+    expect_frame(page, 2)
+    body.press(",")
+    expect_frame(page, 1)
+    body.press("5")  # 50%
+    expect_frame(page, 6)
+    body.press("?")
+    expect(page.locator("[data-player-help]")).to_be_visible()
+    # Typing in a field is typing: no key reaches the player.
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<input id=typing>')")
+    field = page.locator("#typing")
+    field.press_sequentially("9., f?")
+    expect(field).to_have_value("9., f?")
+    expect_frame(page, 6)
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    # With a modifier, the browser's own shortcut: not the player's.
+    body.press("Control+5")
+    expect_frame(page, 6)
+
+
+def test_f_toggles_fullscreen(page, artwork):
+    open_with_stopped_clock(page, artwork.get_absolute_url())
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    page.locator("body").press("f")
+    page.wait_for_function("document.fullscreenElement?.matches('[data-player]')")
+    page.get_by_role("button", name="Fullscreen").click()
+    page.wait_for_function("document.fullscreenElement === null")
+
+
+def test_a_120_column_artwork_fits_its_box_on_a_phone(browser_context, owner):
+    frames = ["#" * 120 + "\n" + "=" * 120, "-" * 120]  # the second is one line shorter
+    artwork = make_artwork(owner, frames=frames, width=120, height=2, fps=2,
+                           visibility="public")  # fmt: skip
+    page = browser_context(viewport={"width": 390, "height": 800}).new_page()
+    open_with_stopped_clock(page, artwork.get_absolute_url())
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    fits = """() => {
+        const box = document.querySelector('[data-player]').getBoundingClientRect();
+        const art = document.querySelector('[data-player-screen]');
+        const r = art.getBoundingClientRect();
+        return [r.left >= box.left && r.right <= box.right, art.scrollWidth <= art.clientWidth,
+                document.documentElement.scrollWidth <= window.innerWidth, r.height];
+    }"""
+    first = page.evaluate(fits)
+    assert first[:3] == [True, True, True]
+    page.clock.run_for(500)
+    expect(page.locator("[data-player-screen]")).to_have_text("-" * 120)
+    assert page.evaluate(fits)[3] == first[3]  # a shorter frame, the same box
+
+
+def test_an_embed_takes_speed_start_and_no_controls(page, artwork):
+    open_with_stopped_clock(page, f"/a/{artwork.public_id}/embed/?speed=2&t=0.1")
+    expect(page.locator("[data-player]")).to_have_attribute("data-frame-interval", "25")
+    expect_frame(page, 2)
+    open_with_stopped_clock(page, f"/a/{artwork.public_id}/embed/?controls=0&speed=9&t=x")
+    expect(page.locator("[data-player-toggle]")).to_have_count(0)
+    expect(page.locator("[data-player]")).to_have_attribute("data-frame-interval", "50")

@@ -21,6 +21,7 @@
   }
   function show(result) {
     screen.style.setProperty("--cols", result.width);
+    screen.style.setProperty("--rows", result.height);
     preview.style.setProperty("--cols", result.width);
     preview.style.setProperty("--rows", result.height);
     player.update(result.frames, result.fps);

@@ -37,7 +37,11 @@
     list.forEach(function (frame) {
       frame.split("\n").forEach(function (line) { widest = Math.max(widest, line.length); });
     });
-    preview.querySelector("[data-player-screen]").style.setProperty("--cols", widest);
+    var tallest = parseInt(form.querySelector("input[name=height]").value, 10) || 1;
+    list.forEach(function (frame) { tallest = Math.max(tallest, frame.split("\n").length); });
+    var screen = preview.querySelector("[data-player-screen]");
+    screen.style.setProperty("--cols", widest);
+    screen.style.setProperty("--rows", tallest);
   }
   function refresh() {
     clearTimeout(pending);
