@@ -48,3 +48,29 @@ def export_url_tag(artwork, fmt: str, download: bool = False) -> str:
 def frames_url_tag(artwork) -> str:
     """Where the player fetches the frames (versioned, so caches may keep them for good)."""
     return frames_url(artwork)
+
+
+# The studio menu item each studio page sits under, by URL name: a page deeper than the
+# menu (an artwork's shares, one picture, one collection) still shows where it belongs.
+STUDIO_MENU = {
+    "studio": "artworks",
+    "studio_edit": "artworks",
+    "studio_delete": "artworks",
+    "studio_shares": "artworks",
+    "studio_new": "new",
+    "remix": "new",
+    "studio_generate": "generate",
+    "studio_files": "files",
+    "studio_file": "files",
+    "studio_file_delete": "files",
+    "studio_collections": "collections",
+    "studio_collection": "collections",
+    "studio_collection_delete": "collections",
+    "studio_generations": "generations",
+    "studio_generation": "generations",
+}
+
+
+@register.filter
+def studio_menu_item(url_name: str | None) -> str:
+    return STUDIO_MENU.get(url_name or "", "")
