@@ -154,6 +154,13 @@ def test_the_seek_bar_and_the_frame_steps_move_the_frame_shown(page, artwork):
     expect(page.locator("[data-player-time]")).to_have_text("0:00.3 / 0:00.6")
 
 
+def test_the_time_counts_whole_tenths(page, owner):
+    # 48 frames at 10 fps last 4.8 s (a float's 4.799... must not show as 0:04.7).
+    artwork = make_artwork(owner, frames=[str(n) for n in range(48)], width=2, height=1, fps=10)
+    open_with_stopped_clock(page, artwork.get_absolute_url())
+    expect(page.locator("[data-player-time]")).to_have_text("0:00.0 / 0:04.8")
+
+
 def test_speed_two_halves_the_frame_interval(page, artwork):
     open_with_stopped_clock(page, artwork.get_absolute_url())
     expect(page.get_by_role("button", name="Pause")).to_be_visible()

@@ -64,11 +64,12 @@
     this.render();
   }
 
+  // m:ss.t, counted in whole tenths (48 frames at 10 fps are 0:04.8, not 0:04.7).
   function clock(seconds) {
-    var whole = Math.floor(seconds);
-    var tenths = Math.floor((seconds - whole) * 10);
+    var tenths = Math.round(seconds * 10);
+    var whole = Math.floor(tenths / 10);
     var secs = whole % 60;
-    return Math.floor(whole / 60) + ":" + (secs < 10 ? "0" : "") + secs + "." + tenths;
+    return Math.floor(whole / 60) + ":" + (secs < 10 ? "0" : "") + secs + "." + (tenths % 10);
   }
 
   // How long one frame shows, in milliseconds, at the chosen speed.
