@@ -256,3 +256,27 @@ def test_an_embed_takes_speed_start_and_no_controls(page, artwork):
     open_with_stopped_clock(page, f"/a/{artwork.public_id}/embed/?controls=0&speed=9&t=x")
     expect(page.locator("[data-player-toggle]")).to_have_count(0)
     expect(page.locator("[data-player]")).to_have_attribute("data-frame-interval", "50")
+
+
+def test_a_card_previews_its_animation_while_pointed_at(page, artwork):
+    with page.expect_response(lambda r: "frames.json" in r.url) as fetched:
+        open_with_stopped_clock(page, "/")
+        page.locator(".card-link").first.hover()
+    assert fetched.value.status == 200
+    card = page.locator(".card-link").first
+    expect(card).to_have_attribute("data-previewing", "true")
+    page.clock.run_for(FRAME_MS)
+    expect(card.locator(".card-art")).to_have_text(FRAMES[1])
+    page.mouse.move(0, 0)
+    expect(card.locator(".card-art")).to_have_text(FRAMES[0])
+
+
+def test_cards_stay_still_with_reduced_motion(browser_context, artwork):
+    page = browser_context(reduced_motion="reduce").new_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    open_with_stopped_clock(page, "/")
+    page.locator(".card-link").first.hover()
+    page.clock.run_for(10 * FRAME_MS)
+    expect(page.locator(".card-art").first).to_have_text(FRAMES[0])
+    assert not any("frames.json" in url for url in requests)

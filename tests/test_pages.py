@@ -32,7 +32,7 @@ def test_home_shows_the_first_frame_server_rendered(client, owner):
     make_artwork(owner, frames=["<o>", "-o-"], width=3, height=1)
     page = client.get(reverse("gallery:home")).text
     assert "&lt;o&gt;" in page  # escaped, in the card's <pre>
-    assert "2 frames" in page
+    assert "0.25 s" in page  # two frames at 8 fps
 
 
 def test_home_has_an_empty_state(client, db):

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 
 from gallery.exports import export_url
 from gallery.expressions import HIGHLIGHT_START, HIGHLIGHT_STOP
@@ -74,3 +76,22 @@ STUDIO_MENU = {
 @register.filter
 def studio_menu_item(url_name: str | None) -> str:
     return STUDIO_MENU.get(url_name or "", "")
+
+
+@register.filter
+def duration(artwork) -> str:
+    """How long one play lasts: "0.25 s", "4.8 s", "12 s", "1 min 12 s"."""
+    seconds = artwork.frame_count / artwork.fps
+    if seconds < 60:
+        shown = f"{seconds:.2f}" if seconds < 10 else f"{seconds:.0f}"
+        return shown.rstrip("0").rstrip(".") + " s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+@register.filter
+def ago(moment) -> str:
+    """ "3 days ago", "just now": the largest unit only."""
+    if timezone.now() - moment < timezone.timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment, depth=1)} ago"
