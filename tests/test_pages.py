@@ -141,3 +141,23 @@ def test_the_artwork_page_never_reads_the_frames(client, owner):
         page = client.get(artwork.get_absolute_url()).text
     assert "  0" in page
     assert not any('"gallery_artwork"."frames"' in query["sql"] for query in captured)
+
+
+def test_the_artwork_page_says_how_it_was_made_in_plain_words(client, owner):
+    made = make_artwork(owner, generator="procedural", model="rain", frames=["a", "b"], fps=8)
+    page = client.get(made.get_absolute_url()).text
+    assert "Generated: the rain scene" in page
+    assert "0.25 s, 2 frames at 8 per second" in page
+    assert "Generator" not in page and "procedural" not in page.split("<h1")[1]
+    assert "Updated" not in page  # never changed
+
+
+@pytest.mark.parametrize(("visibility", "offered"),
+                         [("public", True), ("unlisted", True), ("private", False)])  # fmt: skip
+def test_a_copy_link_field_for_artworks_open_by_url(client, owner, visibility, offered):
+    artwork = make_artwork(owner, visibility=visibility)
+    client.force_login(owner)
+    page = client.get(artwork.get_absolute_url()).text
+    link = f'value="http://testserver{artwork.get_absolute_url()}"'
+    assert (link in page) is offered
+    assert ('data-copy="artwork-link"' in page) is offered

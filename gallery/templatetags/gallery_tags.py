@@ -6,9 +6,11 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
+from accounts.models import Provider
 from gallery.exports import export_url
 from gallery.expressions import HIGHLIGHT_START, HIGHLIGHT_STOP
 from gallery.frames import frames_url
+from gallery.models import CONVERSION_PROVIDER
 
 register = template.Library()
 
@@ -76,6 +78,24 @@ STUDIO_MENU = {
 @register.filter
 def studio_menu_item(url_name: str | None) -> str:
     return STUDIO_MENU.get(url_name or "", "")
+
+
+# How each way of making an artwork is said to a visitor (made_with).
+MADE_WITH = {
+    "manual": "Drawn by hand",
+    "remix": "A remix",
+    CONVERSION_PROVIDER: "Converted from a picture",
+}
+
+
+@register.filter
+def made_with(artwork) -> str:
+    """How it was made, as a visitor would say it, not the stored generator name."""
+    if artwork.generator == "procedural":
+        return f"Generated: the {artwork.model} scene" if artwork.model else "Generated"
+    if artwork.generator in Provider.values:
+        return f"Drawn by an AI model ({Provider(artwork.generator).label})"
+    return MADE_WITH.get(artwork.generator, "Drawn by hand")
 
 
 @register.filter
