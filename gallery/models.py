@@ -719,6 +719,11 @@ class Share(models.Model):
     def get_status_display(self) -> str:
         return self.Status(self.status).label
 
+    @property
+    def views_left(self) -> int | None:
+        """Views the link still allows (this one counted), None without a limit."""
+        return None if self.max_views is None else max(0, self.max_views - self.view_count)
+
 
 class GenerationStatus(models.TextChoices):
     QUEUED = "queued", "Queued"

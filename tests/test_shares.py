@@ -495,3 +495,16 @@ def test_open_share_never_counts_the_owner_or_a_head_request(owner, other_user):
         assert open_share(share.code, request=request).view_count == 0
     share.refresh_from_db()
     assert share.view_count == 0 and share.artwork.views_count == 0
+
+
+def test_the_share_page_names_the_creator_the_expiry_and_the_views_left(client, owner):
+    artwork = make_artwork(owner, visibility="private")
+    expires = timezone.now() + timedelta(days=3)
+    share = make_share(artwork, max_views=5, expires_at=expires)
+    page = client.get(reverse("gallery:share", args=[share.code])).text
+    assert f'href="{reverse("accounts:profile", args=[owner.username])}"' in page
+    assert f'This link works until <time datetime="{expires.isoformat()}' in page
+    assert "4 views left" in page  # this visit counted
+    unlimited = make_share(artwork)
+    page = client.get(reverse("gallery:share", args=[unlimited.code])).text
+    assert "This link does not expire." in page and "left" not in page
