@@ -62,6 +62,8 @@ def listed_collection(public_id: str) -> Collection:
 
 
 def collection_for_viewer(user, public_id: str) -> Collection:
+    """The collection `user` may open by its URL (public and unlisted ones, their own,
+    everything for staff), or 404. Its items are collection_items_for's."""
     collections = Collection.objects.visible_to(user).select_related("owner")
     return get_object_or_404(collections, public_id=public_id)
 
@@ -91,8 +93,8 @@ def remix_source_for(user, artwork: Artwork) -> Artwork | None:
 
 
 def collection_items_for(user, collection: Collection) -> ArtworkQuerySet:
-    """The items of `collection` that may be listed to `user`, in order: a public
-    collection must not publish an unlisted artwork's URL."""
+    """The items of `collection` that may be listed to `user`, in order: a public or
+    unlisted collection must not publish an unlisted artwork's URL."""
     return (
         Artwork.objects.listed_to(user)
         .filter(collection_items__collection=collection)

@@ -301,6 +301,10 @@ class CollectionForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "visibility": forms.RadioSelect,
         }
+        help_texts = {
+            "visibility": "Unlisted: anyone with the link can open it; it is listed"
+            " nowhere. Your unlisted and private artworks in it show only to you.",
+        }
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

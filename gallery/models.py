@@ -56,8 +56,8 @@ EMBEDDING_DIMENSIONS = embeddings.DIMENSIONS
 
 
 class Visibility(models.TextChoices):
-    """Who may see an artwork: used by artworks and by creators' default settings (the
-    rules are in gallery/access.py and the QuerySets below)."""
+    """Who may see an artwork or a collection: used by both and by creators' default
+    settings (the rules are in gallery/access.py and the QuerySets below)."""
 
     PUBLIC = "public", "Public"
     UNLISTED = "unlisted", "Unlisted"
@@ -515,18 +515,19 @@ class CollectionQuerySet(models.QuerySet):
         )
 
     def visible_to(self, user) -> CollectionQuerySet:
+        """Everything `user` may open by its direct URL: as for artworks, an unlisted
+        collection is open to anyone with its URL and listed nowhere (`listed`)."""
         if user.is_authenticated and user.is_staff:
             return self.all()
-        shown = Q(visibility=Collection.Visibility.PUBLIC)
+        shown = Q(visibility__in=OPEN_BY_URL)
         if user.is_authenticated:
             shown |= Q(owner=user)
         return self.filter(shown)
 
 
 class Collection(models.Model):
-    class Visibility(models.TextChoices):
-        PUBLIC = "public", "Public"
-        PRIVATE = "private", "Private"
+    # The artworks' three, with the same meaning (DESIGN.md, gallery/access.py).
+    Visibility = Visibility
 
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     owner = models.ForeignKey(
@@ -556,7 +557,7 @@ class Collection(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(visibility__in=["public", "private"]),
+                condition=Q(visibility__in=Visibility.values),
                 name="collection_visibility_valid",
             ),
             models.CheckConstraint(

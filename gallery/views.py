@@ -159,7 +159,10 @@ def like(request: HttpRequest, public_id: str) -> HttpResponse:
 def collection(request: HttpRequest, public_id: str) -> HttpResponse:
     coll = access.collection_for_viewer(request.user, public_id)
     items = access.collection_items_for(request.user, coll).as_cards().select_related("owner")
-    return render(request, "gallery/collection.html", {"collection": coll, "artworks": items})
+    response = render(request, "gallery/collection.html", {"collection": coll, "artworks": items})
+    if coll.visibility != Collection.Visibility.PUBLIC:
+        response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 # The frames' columns, and whatever decides who may have them and which version they are.

@@ -52,6 +52,29 @@ def test_studio_helpers_give_only_ones_own(artworks, owner, other_user):
         access.own_collection(other_user, collection.public_id)
 
 
+def test_who_may_open_a_collection_by_its_url(owner, other_user, staff_user):
+    public, unlisted, private = (
+        make_collection(owner, visibility=visibility)
+        for visibility in ("public", "unlisted", "private")
+    )
+
+    def opens(user, collection) -> bool:
+        try:
+            return access.collection_for_viewer(user, collection.public_id) == collection
+        except Http404:
+            return False
+
+    for user in (ANONYMOUS, other_user):
+        assert [opens(user, c) for c in (public, unlisted, private)] == [True, True, False]
+    for user in (owner, staff_user):
+        assert [opens(user, c) for c in (public, unlisted, private)] == [True, True, True]
+    # Only a public one may be listed (and reported), for everyone, its owner too.
+    assert access.listed_collection(public.public_id) == public
+    for hidden in (unlisted, private):
+        with pytest.raises(Http404):
+            access.listed_collection(hidden.public_id)
+
+
 def test_a_collection_lists_unlisted_items_only_to_their_owner(owner, other_user, staff_user):
     curator = other_user
     theirs = make_artwork(owner, prompt="someone else's, public when collected")

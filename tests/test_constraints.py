@@ -173,8 +173,9 @@ def test_collection_positions_can_be_swapped_in_one_transaction():
 def test_collection_visibility_and_name():
     collection = make_collection()
     queryset = Collection.objects.filter(pk=collection.pk)
-    assert rejected_by_database(queryset, visibility="unlisted")
+    assert rejected_by_database(queryset, visibility="secret")
     assert rejected_by_database(queryset, name="")
+    assert queryset.update(visibility="unlisted") == 1
 
 
 def test_generation_duration_and_cost_not_negative():

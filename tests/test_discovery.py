@@ -173,6 +173,7 @@ def test_sitemap_index_names_each_section(client, works):
 def test_sitemap_sections_list_public_objects_only(client, works, owner):
     shelf = make_collection(owner, name="Open shelf", artworks=[works["old"]])
     drawer = make_collection(owner, name="Drawer", visibility="private")
+    make_collection(owner, name="Sketchbook", visibility="unlisted", artworks=[works["old"]])
     hidden_away = make_user(username="quiet")
     make_artwork(hidden_away, visibility="private")
     make_user(username="idle")

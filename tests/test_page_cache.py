@@ -104,6 +104,26 @@ def test_a_change_shows_at_once(owner, django_capture_on_commit_callbacks):
     assert visitor().get(artwork.get_absolute_url()).status_code == 404
 
 
+def test_an_unlisted_collection_is_cached_as_any_visitor_sees_it(
+    client, owner, django_capture_on_commit_callbacks
+):
+    shown = make_artwork(owner, prompt="open comet")
+    hidden = make_artwork(owner, prompt="unlisted comet", visibility="unlisted")
+    sketchbook = make_collection(owner, visibility="unlisted", artworks=[shown, hidden])
+    url = sketchbook.get_absolute_url()
+    client.force_login(owner)  # the owner's page, with the unlisted artwork, is not kept
+    assert "unlisted comet" in client.get(url).text
+    first = visitor().get(url)
+    assert "open comet" in first.text and "unlisted comet" not in first.text
+    again = visitor("198.51.100.9").get(url)
+    assert again.text == first.text and again["X-Robots-Tag"] == "noindex"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sketchbook.visibility = "private"
+        sketchbook.save()
+    assert visitor().get(url).status_code == 404
+
+
 def test_a_visitor_with_messages_waiting_gets_a_fresh_page(owner):
     make_artwork(owner, prompt="comet")
     visitor().get("/")

@@ -130,6 +130,39 @@ def test_private_collection_is_404_for_others(client, owner, other_user):
     assert client.get(collection.get_absolute_url()).status_code == 200
 
 
+@pytest.mark.parametrize("viewer", [None, "other_user"])
+def test_an_unlisted_collection_opens_by_its_url_and_is_listed_nowhere(
+    client, request, owner, artworks, viewer
+):
+    sketchbook = make_collection(
+        owner, name="Sketchbook", visibility="unlisted", artworks=list(artworks.values())
+    )
+    if viewer:
+        client.force_login(request.getfixturevalue(viewer))
+    response = client.get(sketchbook.get_absolute_url())
+    assert response.status_code == 200
+    page = response.text
+    assert "<h1>Sketchbook</h1>" in page and '<span class="badge">Unlisted</span>' in page
+    assert response["X-Robots-Tag"] == "noindex"
+    assert '<meta name="robots" content="noindex">' in page
+    # Its own unlisted and private artworks stay secrets (access.collection_items_for).
+    assert "a public lighthouse" in page
+    assert artworks["unlisted"].public_id not in page and "a private lighthouse" not in page
+
+    profile = client.get("/u/owner/")
+    assert profile.status_code == 200 and "<h1>owner</h1>" in profile.text
+    public_page = client.get(artworks["public"].get_absolute_url())
+    assert public_page.status_code == 200 and "<h1>a public lighthouse</h1>" in public_page.text
+    for listing in (profile.text, public_page.text):
+        assert "Sketchbook" not in listing and sketchbook.public_id not in listing
+
+
+def test_a_public_collection_is_listed_on_the_artwork_page(client, owner, artworks):
+    shelf = make_collection(owner, name="Open shelf", artworks=[artworks["public"]])
+    page = client.get(artworks["public"].get_absolute_url()).text
+    assert "In collections" in page and f'href="{shelf.get_absolute_url()}"' in page
+
+
 def test_pages_refuse_framing(client, artworks):
     assert client.get(reverse("gallery:home"))["X-Frame-Options"] == "DENY"
 

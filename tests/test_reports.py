@@ -108,13 +108,14 @@ def test_only_public_artworks_can_be_reported(client, request, owner, visibility
     assert not Report.objects.exists()
 
 
-@pytest.mark.parametrize("viewer", [None, "owner", "staff_user"])
-def test_a_private_collection_cannot_be_reported(client, request, owner, viewer):
-    private = make_collection(owner, visibility="private")
+@pytest.mark.parametrize("visibility", ["private", "unlisted"])
+@pytest.mark.parametrize("viewer", [None, "other_user", "owner", "staff_user"])
+def test_only_public_collections_can_be_reported(client, request, owner, visibility, viewer):
+    hidden = make_collection(owner, visibility=visibility)
     if viewer:
         client.force_login(request.getfixturevalue(viewer))
-    assert client.get(report_url(private)).status_code == 404
-    assert client.post(report_url(private), {"reason": "spam"}).status_code == 404
+    assert client.get(report_url(hidden)).status_code == 404
+    assert client.post(report_url(hidden), {"reason": "spam"}).status_code == 404
     assert not Report.objects.exists()
 
 
@@ -469,11 +470,13 @@ def test_work_that_is_not_public_has_no_report_link(client, owner, visibility):
     assert page.status_code == 200
     assert "<h1>a secret garden</h1>" in page.content.decode()
     assert "Report this artwork" not in page.content.decode()
+    coll = make_collection(owner, name="Secret places", visibility=visibility)
+    client.logout()  # an unlisted collection opens for anyone; a private one for its owner
     if visibility == "private":
-        coll = make_collection(owner, name="Secret places", visibility="private")
-        page = client.get(coll.get_absolute_url())
-        assert "<h1>Secret places</h1>" in page.content.decode()
-        assert "Report this collection" not in page.content.decode()
+        client.force_login(owner)
+    page = client.get(coll.get_absolute_url())
+    assert "<h1>Secret places</h1>" in page.content.decode()
+    assert "Report this collection" not in page.content.decode()
 
 
 def test_owners_are_not_offered_to_report_their_own_work(client, owner, artwork, collection):

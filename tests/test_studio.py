@@ -405,13 +405,26 @@ def test_create_rename_and_delete_a_collection(client, owner):
     assert not Collection.objects.exists()
 
 
+def test_a_collection_can_be_made_unlisted(client, owner):
+    client.force_login(owner)
+    page = client.get(reverse("gallery:studio_collections"))
+    assert page.status_code == 200
+    offered = re.findall(r'type="radio" name="visibility" value="(\w+)"', page.text)
+    assert offered == ["public", "unlisted", "private"]
+    client.post(
+        reverse("gallery:studio_collections"),
+        {"name": "Sketches", "description": "", "visibility": "unlisted"},
+    )
+    assert Collection.objects.get(owner=owner).visibility == "unlisted"
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         ({"name": "", "visibility": "public"}, "This field is required"),
         ({"name": "  ", "visibility": "public"}, "required"),
         ({"name": "x" * 121, "visibility": "public"}, "at most 120 characters"),
-        ({"name": "ok", "visibility": "unlisted"}, "Select a valid choice"),
+        ({"name": "ok", "visibility": "secret"}, "Select a valid choice"),
     ],
 )
 def test_bad_collections_are_form_errors(client, owner, data, message):
