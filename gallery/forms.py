@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import Provider, UserSettings
-from gallery import conversion, generation
+from gallery import conversion, generation, generators
 from gallery import frames as frame_rules
 from gallery.models import CONVERSION_PROVIDER, Artwork, Collection, File
 from gallery.shares import EXPIRY_CHOICES
@@ -230,6 +230,15 @@ class ArtworkForm(forms.ModelForm):
         return artwork
 
 
+def _distinct(words) -> list[str]:
+    """Words that are not variants of one another: snow, winter, blizzard (no snowy)."""
+    kept: list[str] = []
+    for word in words:
+        if not any(word.startswith(other[:4]) or other.startswith(word[:4]) for other in kept):
+            kept.append(word)
+    return kept
+
+
 class GenerateForm(forms.Form):
     prompt = forms.CharField(
         max_length=frame_rules.MAX_PROMPT,
@@ -246,6 +255,11 @@ class GenerateForm(forms.Form):
         f" (up to {generation.MAX_AI_FRAMES} with an AI provider).",
     )
     provider = forms.ChoiceField(label="Generator")
+    scene = forms.ChoiceField(
+        required=False,
+        label="Scene",
+        help_text="For the procedural generator: pick one, or let the prompt's words pick.",
+    )
     model = forms.CharField(required=False, max_length=200, help_text="AI providers need one.")
     seed = forms.IntegerField(
         required=False, min_value=0, max_value=2**31, help_text="Same prompt and seed, same result."
@@ -255,9 +269,32 @@ class GenerateForm(forms.Form):
     def __init__(self, *args, providers: list[tuple[str, str]], models: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provider"].choices = providers
-        self.fields["model"].widget = forms.Select(
-            choices=[("", "None (the procedural generator needs none)")] + [(m, m) for m in models]
+        self.fields["provider"].error_messages["invalid_choice"] = (
+            "That generator is not available to you: add an API key for it in Settings → API keys."
         )
+        self.fields["scene"].choices = [("", "Let the prompt's words pick")] + [
+            (name, name.capitalize()) for name in generators.SCENES
+        ]
+        # AI models are offered only when an AI provider can run (a key, the creator's
+        # or the site's): the procedural generator needs none.
+        self.ai_available = len(providers) > 1
+        if self.ai_available:
+            self.fields["model"].widget = forms.Select(
+                choices=[("", "None (the procedural generator needs none)")]
+                + [(m, m) for m in models]
+            )
+        else:
+            del self.fields["model"]
+            self.fields["provider"].widget = forms.HiddenInput()
+            self.initial["provider"] = generation.PROCEDURAL
+
+    def scenes(self) -> list[dict]:
+        """The scenes with a still and the words that pick each, for the page's list."""
+        return [
+            {"name": name, "preview": generators.scene_preview(name),
+             "keywords": _distinct(generators.keywords_of(name))[:4]}
+            for name in generators.SCENES
+        ]  # fmt: skip
 
     def clean_prompt(self) -> str:
         prompt = self.cleaned_data["prompt"].strip()
@@ -290,6 +327,7 @@ class GenerateForm(forms.Form):
             frame_count=data["frame_count"],
             seed=data["seed"] if data["seed"] is not None else 0,
             style=data["style"],
+            scene=data.get("scene", "") if data["provider"] == generation.PROCEDURAL else "",
         )
 
 

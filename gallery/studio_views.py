@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Q
+from django.db.models.fields.json import KT
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -249,7 +250,7 @@ def generate(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             attempt = generation.queue_generation(
-                request.user, data["provider"], data["model"], form.generation_request()
+                request.user, data["provider"], data.get("model", ""), form.generation_request()
             )
         except generation.RateLimited as error:
             form.add_error(None, str(error))
@@ -278,7 +279,11 @@ def generation_progress(request: HttpRequest, pk: int) -> HttpResponse:
     if attempt.status == Generation.Status.DONE:
         # The editor is one redirect away, so that a reload never generates again.
         done = "Converted" if attempt.is_conversion else "Generated"
-        messages.info(request, f"{done}. Review the frames, then save.")
+        # What the result says of itself ("the snow scene, picked by the word..."),
+        # read alone: the frames stay in the database until the editor asks.
+        note = Generation.objects.filter(pk=pk).values_list(KT("result__note"), flat=True)[0]
+        how = f" with {note}" if note else ""
+        messages.info(request, f"{done}{how}. Review the frames, then save.")
         return redirect(_editor_url(attempt))
     return render(request, "studio/generation.html", {"generation": attempt})
 

@@ -28,6 +28,7 @@ class GenerationRequest:
     frame_count: int
     seed: int | str = 0
     style: str = ""
+    scene: str = ""  # the procedural scene the creator chose; empty: the words choose
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class GenerationResult:
     model: str  # for procedural: "procedural/<scene>"
     cost: Decimal | None = None  # in US dollars, when the provider reports it
     generation_id: int | None = None  # the logged Generation row, to reopen the result
+    note: str = ""  # what the creator should know of how it was made ("the snow scene...")
 
 
 class GenerationError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from gallery.generation.base import GenerationError, GenerationRequest, GenerationResult
-from gallery.generators import generate, scene_for_prompt
+from gallery.generators import SCENES, generate, scene_choice
 
 PROCEDURAL = "procedural"
 PROCEDURAL_LABEL = "Procedural (offline)"
@@ -35,7 +35,12 @@ class ProceduralProvider:
     name = PROCEDURAL
 
     def generate(self, request: GenerationRequest) -> GenerationResult:
-        scene = scene_for_prompt(request.prompt)
+        if request.scene:
+            if request.scene not in SCENES:
+                raise GenerationError("Choose one of the listed scenes.")
+            scene, why = request.scene, "as you chose"
+        else:
+            scene, why = scene_choice(request.prompt)
         # Only the banner draws its text large enough to be the point of the artwork.
         text = banner_text(request.prompt) if scene == "banner" else ""
         try:
@@ -50,4 +55,9 @@ class ProceduralProvider:
         except ValueError as error:
             # The request was checked before; this would be a bug in a scene.
             raise GenerationError("The procedural generator cannot draw this size.") from error
-        return GenerationResult(frames=frames, provider=self.name, model=f"procedural/{scene}")
+        return GenerationResult(
+            frames=frames,
+            provider=self.name,
+            model=f"procedural/{scene}",
+            note=f"the {scene} scene, {why}",
+        )

@@ -314,6 +314,7 @@ def _finish(
                 "height": request.height,
                 "fps": request.fps,
                 "style": request.style,
+                "note": result.note,
             }
     attempt.save(
         update_fields=[

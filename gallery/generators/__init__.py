@@ -10,6 +10,7 @@ randomness from a `random.Random` seeded with a SHA-256 of the scene name and se
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import operator
 import random
@@ -34,7 +35,15 @@ from .starfield import starfield
 from .tunnel import tunnel
 from .waves import waves
 
-__all__ = ["SCENES", "Scene", "generate", "scene_for_prompt"]
+__all__ = [
+    "SCENES",
+    "Scene",
+    "generate",
+    "keywords_of",
+    "scene_choice",
+    "scene_for_prompt",
+    "scene_preview",
+]
 
 # (rng, width, height, frame_count, text) -> frames. generate() validates the sizes and
 # cleans `text` first, so scenes may trust their arguments.
@@ -300,12 +309,31 @@ def scene_of_word(word: str) -> str | None:
 
 def scene_for_prompt(prompt: str) -> str:
     """The scene for the first keyword in the prompt, else one picked by its hash."""
+    return scene_choice(prompt)[0]
+
+
+def scene_choice(prompt: str) -> tuple[str, str]:
+    """The scene for `prompt` and why, in words for the creator: the first keyword
+    found ('the word "blizzard"'), else one picked from the prompt's words as a whole,
+    the same each time."""
     words = _words(prompt)
     for word in words:
         # Cheap plural handling: "waves" -> "wave", "fireworks" -> "firework".
         for candidate in (word, word[:-1] if word.endswith("s") else word):
             if candidate in _KEYWORD_SCENE:
-                return _KEYWORD_SCENE[candidate]
+                return _KEYWORD_SCENE[candidate], f"picked by the word “{word}”"
     # Normalised words, so "Cosy nook!" and "cosy  nook" get the same scene.
     names = sorted(SCENES)
-    return names[_stable_int("prompt", " ".join(words)) % len(names)]
+    scene = names[_stable_int("prompt", " ".join(words)) % len(names)]
+    return scene, "no word in the prompt names a scene, so the prompt's words picked one"
+
+
+def keywords_of(scene: str) -> tuple[str, ...]:
+    """The words that pick `scene` (none for scenes only chosen by hand or by chance)."""
+    return _KEYWORDS.get(scene, ())
+
+
+@functools.cache
+def scene_preview(scene: str) -> str:
+    """A small still of `scene` for the generate page (drawn once per process)."""
+    return generate(scene, width=30, height=8, frame_count=6, seed="preview", text="ASCII")[3]
