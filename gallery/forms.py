@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import Provider, UserSettings
-from gallery import conversion, generation, generators
+from gallery import casts, conversion, generation, generators
 from gallery import frames as frame_rules
 from gallery.models import CONVERSION_PROVIDER, Artwork, Collection, File
 from gallery.shares import EXPIRY_CHOICES
@@ -40,12 +40,25 @@ PRESET_CHOICES = [
 ]
 
 
-def frames_from_file(upload) -> list[str]:
-    """Frames from an uploaded .txt (separator lines between frames) or .json (a list
-    of strings, or an object with a "frames" list, as the JSON export writes)."""
+class ImportedFrames(NamedTuple):
+    frames: list[str]
+    # A terminal recording brings its size, and a note when it was cut to fit.
+    width: int | None = None
+    height: int | None = None
+    note: str = ""
+
+
+def frames_from_file(upload, fps: int = 10) -> list[str]:
+    return import_frames_file(upload, fps).frames
+
+
+def import_frames_file(upload, fps: int = 10) -> ImportedFrames:
+    """Frames from an uploaded .txt (separator lines between frames), .json (a list
+    of strings, or an object with a "frames" list, as the JSON export writes) or
+    asciinema .cast recording (replayed at `fps`, gallery/casts.py)."""
     name = (upload.name or "").lower()
-    if not name.endswith((".json", ".txt")):
-        raise ValidationError("Upload a .txt or .json file of frames.")
+    if not name.endswith((".json", ".txt", ".cast")):
+        raise ValidationError("Upload a .txt or .json file of frames, or a .cast recording.")
     if upload.size > MAX_FRAMES_FILE_BYTES:
         raise ValidationError("The file is larger than 5 MB.")
     raw = upload.read()
@@ -53,6 +66,9 @@ def frames_from_file(upload) -> list[str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError("The file is not UTF-8 text.") from None
+    if casts.is_cast(name):
+        cast = casts.frames_from_cast(text, fps)
+        return ImportedFrames(cast.frames, cast.width, cast.height, cast.note)
     if name.endswith(".json"):
         try:
             data = json.loads(text)
@@ -68,8 +84,8 @@ def frames_from_file(upload) -> list[str]:
             )
         if not data:
             raise ValidationError("The JSON file holds no frames.")
-        return frame_rules.normalize_newlines(data)
-    return frame_rules.split_frames(text)
+        return ImportedFrames(frame_rules.normalize_newlines(data))
+    return ImportedFrames(frame_rules.split_frames(text))
 
 
 class ArtworkForm(forms.ModelForm):
@@ -87,8 +103,11 @@ class ArtworkForm(forms.ModelForm):
     frames_file = forms.FileField(
         label="…or upload frames",
         required=False,
-        help_text="A .txt file with separator lines, or a .json list of frames.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.json,text/plain,application/json"}),
+        help_text="A .txt file with separator lines, a .json list of frames, or an"
+        " asciinema .cast terminal recording (played back at the frames per second below).",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".txt,.json,.cast,text/plain,application/json"}
+        ),
     )
     width = forms.IntegerField(
         required=False,
@@ -130,6 +149,7 @@ class ArtworkForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.remix_source: Artwork | None = None
+        self.notes: list[str] = []  # for the creator once saved (a recording cut to fit)
         if self.files.get("frames_file"):
             self.fields["frames_text"].required = False  # the file brings the frames
         self.fields["generator"].required = False
@@ -159,6 +179,8 @@ class ArtworkForm(forms.ModelForm):
 
     def clean_frames_file(self):
         upload = self.cleaned_data.get("frames_file")
+        if upload and casts.is_cast(upload.name):
+            return upload  # replayed in clean(), once the fps is known
         return frames_from_file(upload) if upload else None
 
     def clean_from_file(self) -> File | None:
@@ -183,6 +205,18 @@ class ArtworkForm(forms.ModelForm):
         cleaned = super().clean()
         self._apply_preset()
         frames = cleaned.get("frames_file")
+        width, height = cleaned.get("width"), cleaned.get("height")
+        if frames is not None and not isinstance(frames, list):
+            try:
+                imported = import_frames_file(
+                    frames, cleaned.get("fps") or self.fields["fps"].initial
+                )
+            except ValidationError as error:
+                self.add_error("frames_file", error)
+                return cleaned
+            frames = imported.frames
+            width, height = width or imported.width, height or imported.height
+            self.notes += [imported.note] if imported.note else []
         if frames is None:
             text = cleaned.get("frames_text") or ""
             if not text.strip():
@@ -190,7 +224,7 @@ class ArtworkForm(forms.ModelForm):
                 return cleaned
             frames = frame_rules.split_frames(text)
         # Not model fields of this form: set on the instance, validated by its clean().
-        width, height = self._size_for(frames, cleaned.get("width"), cleaned.get("height"))
+        width, height = self._size_for(frames, width, height)
         self.instance.frames, self.instance.width, self.instance.height = frames, width, height
         # The generator travels in a hidden field from the generate step: only known
         # names are kept, so nobody can label a drawing with a made-up origin.

@@ -94,6 +94,16 @@ def _render_editor(request, form: ArtworkForm, artwork: Artwork | None = None, s
     return render(request, "studio/editor.html", context, status=status)
 
 
+def _after_save(request: HttpRequest, form: ArtworkForm, artwork: Artwork) -> HttpResponse:
+    """The artwork's page; the editor again when the import has a note (a recording cut
+    to fit), so the creator reads it beside the frames it speaks of."""
+    if not form.notes:
+        return redirect(artwork)
+    for note in form.notes:
+        messages.warning(request, note)
+    return redirect("gallery:studio_edit", artwork.public_id)
+
+
 @login_required
 def artwork_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -101,7 +111,7 @@ def artwork_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             artwork = form.save()
             messages.success(request, "Artwork saved.")
-            return redirect(artwork)
+            return _after_save(request, form, artwork)
         return _render_editor(request, form, status=400)
     initial = {}
     if "generation" in request.GET:
@@ -143,7 +153,7 @@ def artwork_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         if form.is_valid():
             form.save()
             messages.success(request, "Changes saved.")
-            return redirect(artwork)
+            return _after_save(request, form, artwork)
         return _render_editor(request, form, artwork, status=400)
     return _render_editor(request, ArtworkForm(instance=artwork, user=request.user), artwork)
 
