@@ -7,6 +7,8 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import UserSettings
@@ -478,6 +480,25 @@ def test_add_from_an_artwork_page_remove_and_reorder(client, owner, other_user):
     assert public_page.index("mine 1") < public_page.index("theirs, public")
 
 
+def test_the_collection_editor_shows_posters_without_reading_the_frames(client, owner, other_user):
+    mine = make_artwork(owner, prompt="a harbour", frames=["<~>", "~<>"], width=3, height=1)
+    theirs = make_artwork(other_user, prompt="someone else's boat", frames=["|b|"], width=3)
+    collection = make_collection(owner, artworks=[mine, theirs, make_artwork(owner)])
+    theirs.visibility = "private"
+    theirs.save()
+    client.force_login(owner)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("gallery:studio_collection", args=[collection.public_id]))
+    assert response.status_code == 200
+    page = response.text
+    assert '<h2 id="items-heading">Artworks, in order</h2>' in page
+    assert '<pre class="card-art" style="--cols: 3; --rows: 1">&lt;~&gt;</pre>' in page
+    assert not any('"gallery_artwork"."frames"' in query["sql"] for query in captured)
+    # No longer available: a nameless placeholder, neither its words nor its picture.
+    assert "An artwork that is no longer available" in page
+    assert "someone else" not in page and "|b|" not in page and theirs.public_id not in page
+
+
 def test_someone_elses_unlisted_artwork_cannot_be_collected(client, owner, other_user):
     collection = make_collection(owner)
     unlisted = make_artwork(other_user, visibility="unlisted")
@@ -603,7 +624,7 @@ def test_generation_errors_are_form_errors(client, owner):
     )
     assert response.status_code == 400
     # Without a key, OpenRouter is not even offered.
-    assert "That generator is not available to you" in response.text
+    assert "Select a valid choice" in response.text
 
 
 def test_generation_rate_limit_is_explained(client, owner, settings):
