@@ -598,6 +598,32 @@ class Collection(models.Model):
             pagecache.forget_all()
         return True
 
+    def move_to(self, item: CollectionItem, index: int) -> None:
+        """Put `item` at `index` (0-based) in one step, the items between shifting by
+        one; positions become 0..n-1 again (a removal leaves a gap). Raises
+        IndexError, changing nothing, unless 0 <= index < the number of items."""
+        with transaction.atomic():
+            # Locked as append() locks it, so that no item arrives while renumbering.
+            Collection.objects.select_for_update().filter(pk=self.pk).exists()
+            positions = dict(
+                self.items.select_for_update().order_by("position").values_list("pk", "position")
+            )
+            if item.pk not in positions:
+                raise CollectionItem.DoesNotExist
+            if not 0 <= index < len(positions):
+                raise IndexError(f"A position from 1 to {len(positions)}")
+            order = [pk for pk in positions if pk != item.pk]
+            order.insert(index, item.pk)
+            moved = [
+                CollectionItem(pk=pk, position=new)
+                for new, pk in enumerate(order)
+                if positions[pk] != new
+            ]
+            # One UPDATE; the position constraint is checked at commit (it is deferred).
+            CollectionItem.objects.bulk_update(moved, ["position"])
+            Collection.objects.filter(pk=self.pk).update(updated_at=timezone.now())
+            pagecache.forget_all()
+
     def append(self, artwork: Artwork) -> CollectionItem:
         """Add `artwork` at the end (no-op if already there)."""
         with transaction.atomic():

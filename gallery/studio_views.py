@@ -416,12 +416,20 @@ def collection_remove(request: HttpRequest, public_id: str, item_id: int) -> Htt
 @login_required
 @require_POST
 def collection_move(request: HttpRequest, public_id: str, item_id: int) -> HttpResponse:
+    """Move an item one place (direction=up|down) or to a place (position=N, from 1)."""
     collection = access.own_collection(request.user, public_id)
     item = get_object_or_404(CollectionItem, pk=item_id, collection=collection)
-    offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
-    if offset is None:
-        return HttpResponse("direction must be up or down", status=400)
-    collection.move(item, offset)
+    if "position" in request.POST:
+        try:
+            collection.move_to(item, int(request.POST["position"]) - 1)
+        except (ValueError, IndexError):
+            count = collection.items.count()
+            return HttpResponse(f"position must be a whole number from 1 to {count}", status=400)
+    else:
+        offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
+        if offset is None:
+            return HttpResponse("direction must be up or down, or a position given", status=400)
+        collection.move(item, offset)
     return redirect(
         reverse("gallery:studio_collection", args=[collection.public_id]) + f"#item-{item.pk}"
     )

@@ -480,6 +480,46 @@ def test_add_from_an_artwork_page_remove_and_reorder(client, owner, other_user):
     assert public_page.index("mine 1") < public_page.index("theirs, public")
 
 
+def test_move_an_item_to_a_place_in_one_step(client, owner):
+    collection = make_collection(owner, artworks=[make_artwork(owner, prompt=p) for p in "abcde"])
+    collection.items.get(artwork__prompt="b").delete()  # a removal leaves a gap
+    order = lambda: [i.artwork.prompt for i in collection.items.order_by("position")]  # noqa: E731
+    url = lambda prompt: reverse(  # noqa: E731
+        "gallery:studio_collection_move",
+        args=[collection.public_id, collection.items.get(artwork__prompt=prompt).pk],
+    )
+    client.force_login(owner)
+    response = client.post(url("e"), {"position": "1"})
+    item = collection.items.get(artwork__prompt="e")
+    assert response["Location"] == (
+        reverse("gallery:studio_collection", args=[collection.public_id]) + f"#item-{item.pk}"
+    )
+    assert order() == ["e", "a", "c", "d"]
+    # The positions are dense again, and stay so.
+    assert list(collection.items.values_list("position", flat=True)) == [0, 1, 2, 3]
+    client.post(url("e"), {"position": "3"})
+    assert order() == ["a", "c", "e", "d"]
+    client.post(url("d"), {"position": " 4 "})  # where it is already: nothing moves
+    client.post(url("a"), {"direction": "down"})  # one place still works
+    assert order() == ["c", "a", "e", "d"]
+    assert list(collection.items.values_list("position", flat=True)) == [0, 1, 2, 3]
+
+    for bad in ("0", "5", "-1", "two", "", "1.5", "9" * 5000):
+        response = client.post(url("a"), {"position": bad})
+        assert response.status_code == 400, bad
+        assert response.text == "position must be a whole number from 1 to 4"
+    assert order() == ["c", "a", "e", "d"]
+
+
+def test_moving_needs_ones_own_collection(client, owner, other_user):
+    collection = make_collection(owner, artworks=[make_artwork(owner) for _ in range(3)])
+    last = collection.items.order_by("position").last()
+    move = reverse("gallery:studio_collection_move", args=[collection.public_id, last.pk])
+    client.force_login(other_user)
+    assert client.post(move, {"position": "1"}).status_code == 404
+    assert collection.items.order_by("position").last() == last
+
+
 def test_the_collection_editor_shows_posters_without_reading_the_frames(client, owner, other_user):
     mine = make_artwork(owner, prompt="a harbour", frames=["<~>", "~<>"], width=3, height=1)
     theirs = make_artwork(other_user, prompt="someone else's boat", frames=["|b|"], width=3)
@@ -497,6 +537,9 @@ def test_the_collection_editor_shows_posters_without_reading_the_frames(client, 
     # No longer available: a nameless placeholder, neither its words nor its picture.
     assert "An artwork that is no longer available" in page
     assert "someone else" not in page and "|b|" not in page and theirs.public_id not in page
+    # Each item may be sent to a place from 1 to 3, without JavaScript.
+    places = re.findall(r'name="position" min="1" max="(\d+)" value="(\d+)"', page)
+    assert places == [("3", "1"), ("3", "2"), ("3", "3")]
 
 
 def test_someone_elses_unlisted_artwork_cannot_be_collected(client, owner, other_user):
