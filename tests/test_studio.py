@@ -667,7 +667,7 @@ def test_generation_errors_are_form_errors(client, owner):
     )
     assert response.status_code == 400
     # Without a key, OpenRouter is not even offered.
-    assert "Select a valid choice" in response.text
+    assert "That generator is not available to you" in response.text
 
 
 def test_generation_rate_limit_is_explained(client, owner, settings):
