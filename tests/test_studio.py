@@ -702,3 +702,17 @@ def test_an_ai_provider_needs_a_model(client, owner):
     assert response.status_code == 400
     assert "Choose a model for the AI provider" in response.text
     assert not Generation.objects.exists()
+
+
+def test_a_studio_row_leads_with_edit_and_view_and_counts_in_words(client, owner):
+    artwork = make_artwork(owner, prompt="one quiet view")
+    Artwork.objects.filter(pk=artwork.pk).update(views_count=1)
+    make_collection(owner, name="Shelf")
+    client.force_login(owner)
+    page = client.get(reverse("gallery:studio")).text
+    row = page[page.index("one quiet view") :]
+    row = row[: row.index("</li>")]
+    actions = re.findall(r'<a class="button[^"]*" href="[^"]*">(\w+)</a>', row)
+    assert actions == ["Edit", "View"]
+    assert "<summary" in row and "More" in row  # the rest, in one menu
+    assert "1 view ·" in row and "1 views" not in row
