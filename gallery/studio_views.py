@@ -397,6 +397,8 @@ def collection_add(request: HttpRequest) -> HttpResponse:
     artwork = access.artwork_for_viewer(request.user, request.POST.get("artwork", ""))
     if not collection.can_include(artwork):
         messages.error(request, "Only public artworks, or your own, can go in a collection.")
+    elif collection.items.filter(artwork=artwork).exists():
+        messages.info(request, f"Already in “{collection.name}”: nothing was added.")
     else:
         collection.append(artwork)
         messages.success(request, f"Added to “{collection.name}”.")

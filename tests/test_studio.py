@@ -716,3 +716,15 @@ def test_a_studio_row_leads_with_edit_and_view_and_counts_in_words(client, owner
     assert actions == ["Edit", "View"]
     assert "<summary" in row and "More" in row  # the rest, in one menu
     assert "1 view ·" in row and "1 views" not in row
+
+
+def test_adding_an_artwork_twice_says_it_is_already_there(client, owner):
+    artwork = make_artwork(owner)
+    shelf = make_collection(owner, name="Shelf")
+    client.force_login(owner)
+    add = {"collection": shelf.public_id, "artwork": artwork.public_id}
+    first = client.post(reverse("gallery:studio_collection_add"), add, follow=True)
+    assert "Added to “Shelf”." in first.text
+    again = client.post(reverse("gallery:studio_collection_add"), add, follow=True)
+    assert "Already in “Shelf”: nothing was added." in again.text
+    assert shelf.items.count() == 1
