@@ -86,6 +86,7 @@ def _render_editor(request, form: ArtworkForm, artwork: Artwork | None = None, s
         "separator": frame_rules.FRAME_SEPARATOR,
         "min_fps": frame_rules.MIN_FPS,
         "max_fps": frame_rules.MAX_FPS,
+        "max_frames": frame_rules.MAX_FRAMES,
         "remix_source": remix_source,
         "remix_link": remix_source is not None and access.may_link(request.user, remix_source),
         # "Start from a picture" posts to the pictures page (its own ids: two forms).
