@@ -87,6 +87,8 @@ def _render_editor(request, form: ArtworkForm, artwork: Artwork | None = None, s
         "min_fps": frame_rules.MIN_FPS,
         "max_fps": frame_rules.MAX_FPS,
         "max_frames": frame_rules.MAX_FRAMES,
+        "max_width": frame_rules.MAX_WIDTH,
+        "max_height": frame_rules.MAX_HEIGHT,
         "remix_source": remix_source,
         "remix_link": remix_source is not None and access.may_link(request.user, remix_source),
         # "Start from a picture" posts to the pictures page (its own ids: two forms).

@@ -7,8 +7,10 @@ time on step by step and then expects what the preview shows: no sleeping, no sa
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -170,3 +172,26 @@ def test_unsaved_frames_are_offered_back_after_leaving(page, live_server, owner,
     page.goto("/studio/new/")
     page.get_by_role("button", name="Restore it").click()
     expect(frame_box(page)).to_have_value("keep me")
+
+
+def test_the_frames_download_as_json_the_upload_takes_back(page, live_server, owner, client):
+    signed_in_page(page, live_server, client, owner)
+    page.goto("/studio/new/")
+    frame_box(page).fill("a")
+    page.get_by_role("button", name="Add frame").click()
+    frame_box(page).fill("b")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download .json").click()
+    assert download.value.suggested_filename == "frames.json"
+    assert json.loads(Path(download.value.path()).read_text()) == {"frames": ["a", "b"]}
+
+
+def test_a_line_past_the_largest_width_is_flagged_with_the_width_left_empty(
+    page, live_server, owner, client
+):
+    signed_in_page(page, live_server, client, owner)
+    page.goto("/studio/new/")
+    frame_box(page).fill("x" * 301)
+    expect(page.locator(".frame-problems")).to_have_text(
+        "Line 1 of frame 1 is 301 characters wide; the width is 300."
+    )

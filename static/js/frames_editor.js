@@ -14,6 +14,8 @@
   if (!text) return;
   var SEPARATOR = form.dataset.separator;
   var MAX_FRAMES = parseInt(form.dataset.maxFrames, 10) || 500;
+  var MAX_WIDTH = parseInt(form.dataset.maxWidth, 10) || 300;
+  var MAX_HEIGHT = parseInt(form.dataset.maxHeight, 10) || 150;
   var widthField = form.querySelector("input[name=width]");
   var heightField = form.querySelector("input[name=height]");
   var DRAFT_KEY = "asciigallery-draft:" + form.getAttribute("action");
@@ -56,6 +58,7 @@
     button("delete", "Delete frame"),
     button("undo", "Undo", "Alt+Z"),
     button("redo", "Redo", "Alt+Y"),
+    button("download", "Download .json", "The frames as they are now, as a JSON file"),
   ]);
   var onion = el("input", { type: "checkbox", "data-onion": "" });
   onion.checked = true;
@@ -78,8 +81,10 @@
   text.insertAdjacentElement("afterend", editor);
 
   // --- Rules, the server's (gallery/frames.py) -----------------------------------------
+  // The canvas typed in, else the largest the server takes (an empty field is measured).
   function size() {
-    return { width: parseInt(widthField.value, 10) || 0, height: parseInt(heightField.value, 10) || 0 };
+    return { width: parseInt(widthField.value, 10) || MAX_WIDTH,
+             height: parseInt(heightField.value, 10) || MAX_HEIGHT };
   }
   function problemsOf(list) {
     var found = [], limits = size();
@@ -121,9 +126,10 @@
     if (frameText.value !== list[state.index]) frameText.value = list[state.index];
     frameText.setAttribute("aria-label", "Frame " + (state.index + 1) + " of " + list.length);
     frameText.setAttribute("aria-invalid", bad[state.index] ? "true" : "false");
-    var limits = size();
-    frameText.rows = Math.max(3, limits.height || frameText.value.split("\n").length);
-    frameText.cols = Math.max(10, limits.width || 40);
+    // As tall as the canvas (or the frame, if taller), as wide as the canvas typed in.
+    var lines = frameText.value.split("\n").length;
+    frameText.rows = Math.max(3, Math.min(MAX_HEIGHT, Math.max(lines, parseInt(heightField.value, 10) || 0)));
+    frameText.cols = Math.max(10, parseInt(widthField.value, 10) || 40);
     canvas.style.setProperty("--cols", String(frameText.cols));
     under.textContent = onion.checked && state.index > 0 ? list[state.index - 1] : "";
     status.textContent = "Frame " + (state.index + 1) + " of " + list.length;
@@ -193,6 +199,15 @@
     typing = false;
     sync(); draw();
   }
+  // The frames as the JSON export writes them, which the upload field takes back.
+  function download() {
+    var blob = new Blob([JSON.stringify({ frames: state.frames }, null, 2)], { type: "application/json" });
+    var link = el("a", { href: URL.createObjectURL(blob), download: "frames.json" });
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+  }
   function go(i) {
     state.index = Math.max(0, Math.min(state.frames.length - 1, i));
     typing = false;
@@ -206,6 +221,7 @@
     var name = act.dataset.act;
     if (name === "undo") undo();
     else if (name === "redo") redo();
+    else if (name === "download") download();
     else if (name === "delete" && state.frames.length < 2) return;
     else change(actions[name]);
   });
