@@ -102,7 +102,8 @@ def test_a_generation_from_the_web_form_is_run_by_a_worker_and_shown(client, own
     done = client.get(reverse("gallery:studio_generation", args=[generation.pk]), follow=True)
     assert done.redirect_chain == [(editor_url, 302)]
     frames = done.context["form"].initial["frames_text"].split(f"\n{FRAME_SEPARATOR}\n")
-    assert len(frames) == 4 and "Generated. Review the frames" in done.text
+    assert len(frames) == 4
+    assert "Generated with the snow scene, picked by the word “snow”. Review" in done.text
 
 
 def test_a_provider_answering_429_is_tried_again_and_succeeds(
