@@ -1018,3 +1018,19 @@ class Like(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} likes {self.artwork_id}"
+
+
+class ImportedRecord(models.Model):
+    """Which row a document of the original app's Convex snapshot became
+    (gallery/convex_import.py), so that importing again updates rather than doubles."""
+
+    table = models.CharField(max_length=50)
+    convex_id = models.CharField(max_length=100)
+    object_id = models.BigIntegerField()
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["table", "convex_id"], name="imported_once")]
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.convex_id} → {self.object_id}"
