@@ -2,7 +2,8 @@
 each holding `documents.jsonl`) into this gallery.
 
 `ConvexImport(archive).run()` reads the tables in the order their references need
-(users, userSettings, artworks, collections, shares, generations), one line at a time
+(users, userSettings, artworks, artworkEmbeddings, collections, shares, generations,
+files: their blobs from `_storage/` into the configured storage), one line at a time
 (memory stays flat however many documents), and maps each document's `_id` to the row
 it became (`ImportedRecord`), so that a second run updates instead of doubling. A bad
 document never stops the import: it is rejected with its table, `_id` and reason, and
@@ -13,7 +14,9 @@ the rest goes on. Where a document breaks one of our rules, one written rule per
 - a share's viewCount above its maxViews is clamped (the share is used up);
 - `featured` on an artwork that is not public is dropped;
 - like and view counts arrive as numbers without like rows: they are set as they are,
-  the one exception to engagement.py being the counters' only writer.
+  the one exception to engagement.py being the counters' only writer;
+- files that are not images (checked as uploads are) are rejected;
+- embeddings keep their model's name, so they are compared only with their own kind.
 
 Users are matched to an existing account only by a verified email; new ones get no
 password (they sign in by an emailed code or a reset). Timestamps (ISO strings) become
@@ -31,8 +34,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -40,9 +45,12 @@ from django.utils.dateparse import parse_datetime
 from accounts.models import ApiKey, Provider, UserSettings
 from gallery import frames as frame_rules
 from gallery.models import (
+    EMBEDDING_DIMENSIONS,
     Artwork,
+    ArtworkEmbedding,
     Collection,
     CollectionItem,
+    File,
     Generation,
     ImportedRecord,
     Share,
@@ -94,8 +102,11 @@ KNOWN_FIELDS = {
     "shares": {"artworkId", "shareCode", "expiresAt", "maxViews", "viewCount", "createdAt"},
     "generations": {"userId", "prompt", "success", "error", "duration", "model", "cost",
                     "createdAt"},
+    "artworkEmbeddings": {"artworkId", "embedding", "model", "createdAt"},
+    "files": {"storageId", "userId", "artworkId", "filename", "mimeType", "size", "createdAt"},
 }  # fmt: skip
-ORDER = ["users", "userSettings", "artworks", "collections", "shares", "generations"]
+ORDER = ["users", "userSettings", "artworks", "artworkEmbeddings", "collections", "shares",
+         "generations", "files"]  # fmt: skip
 
 
 def when(value: object, field_name: str) -> datetime:
@@ -400,3 +411,61 @@ class ConvexImport:
         attempt.cost = Decimal(str(cost)).quantize(Decimal("0.000001")) if usable else None
         attempt.created_at = attempt.finished_at = when(document.get("createdAt"), "createdAt")
         return self._save("generations", convex_id, attempt, existing)
+
+    def _import_artworkEmbeddings(self, document: dict) -> str:
+        convex_id = document["_id"]
+        artwork_id = self._mapped_id("artworks", document.get("artworkId"), "artwork")
+        vector = document.get("embedding")
+        if (
+            not isinstance(vector, list)
+            or len(vector) != EMBEDDING_DIMENSIONS
+            or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in vector)
+        ):
+            raise Rejected(f"embedding is not {EMBEDDING_DIMENSIONS} finite numbers")
+        model = text(document, "model", limit=200)  # kept: compared only with its own kind
+        row = ArtworkEmbedding.objects.filter(artwork_id=artwork_id, model=model).first()
+        existing = row
+        row = row or ArtworkEmbedding(artwork_id=artwork_id, model=model)
+        row.embedding = vector
+        row.save()
+        self._remember("artworkEmbeddings", convex_id, row)
+        return "updated" if existing else "created"
+
+    def _import_files(self, document: dict) -> str:
+        convex_id = document["_id"]
+        owner_id = self._mapped_id("users", document.get("userId"), "user")
+        artwork_id = (
+            self._mapped_id("artworks", document["artworkId"], "artwork")
+            if document.get("artworkId")
+            else None
+        )
+        if self._existing("files", convex_id, File) is not None:
+            return "skipped"  # its bytes are stored already; a file is never replaced
+        data = self._blob(document.get("storageId"))
+        row = File(owner_id=owner_id, artwork_id=artwork_id,
+                   file=ContentFile(data, name=text(document, "filename", limit=255)))  # fmt: skip
+        try:
+            row.clean()  # an image, checked as an upload is; anything else is refused
+        except ValidationError as error:
+            raise Rejected("; ".join(error.messages)) from None
+        row.created_at = when(document.get("createdAt"), "createdAt")
+        if self.dry_run:
+            return "created"  # nothing is stored in a dry run
+        row.save()  # the object is removed again if the row fails (File.save)
+        self._remember("files", convex_id, row)
+        return "created"
+
+    def _blob(self, storage_id: object) -> bytes:
+        """The stored bytes of a Convex file: `_storage/<id>`, with or without an
+        extension."""
+        if not isinstance(storage_id, str) or not storage_id or "/" in storage_id:
+            raise Rejected("storageId is missing")
+        stem = f"_storage/{storage_id}"
+        names = [name for name in self.archive.namelist()
+                 if name == stem or name.startswith(f"{stem}.")]  # fmt: skip
+        if not names:
+            raise Rejected(f"its stored file {storage_id!r} is not in the snapshot")
+        info = self.archive.getinfo(names[0])
+        if info.file_size > settings.UPLOAD_MAX_BYTES:
+            raise Rejected("its stored file is larger than uploads may be")
+        return self.archive.read(info)

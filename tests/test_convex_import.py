@@ -10,11 +10,21 @@ import zipfile
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from PIL import Image
 
 from accounts.models import ApiKey, User, UserSettings
-from gallery.models import Artwork, Collection, Generation, ImportedRecord, Share
+from gallery.models import (
+    Artwork,
+    ArtworkEmbedding,
+    Collection,
+    File,
+    Generation,
+    ImportedRecord,
+    Share,
+)
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +206,52 @@ def test_a_file_that_is_not_a_zip_is_a_clear_error(tmp_path):
         run(path)
     with pytest.raises(CommandError, match="No file or stored object named"):
         run(tmp_path / "missing.zip")
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.storage
+def test_files_go_to_the_bucket_and_embeddings_keep_their_model(tmp_path, s3):
+    tables = realistic()
+    tables["files"] = [
+        {"_id": "f1", "storageId": "kg2abc", "userId": "u1", "artworkId": "a1",
+         "filename": "sunset.png", "mimeType": "image/png", "size": 100, "createdAt": T0},
+        {"_id": "f2", "storageId": "kg2pdf", "userId": "u1", "filename": "notes.png",
+         "mimeType": "image/png", "size": 9, "createdAt": T0},
+        {"_id": "f3", "storageId": "kg2gone", "userId": "u1", "filename": "lost.png",
+         "mimeType": "image/png", "size": 9, "createdAt": T0},
+    ]  # fmt: skip
+    vector = [0.0] * 1536
+    vector[7] = 1.0
+    tables["artworkEmbeddings"] = [
+        {"_id": "e1", "artworkId": "a1", "embedding": vector,
+         "model": "text-embedding-3-small", "createdAt": T0},
+        {"_id": "e2", "artworkId": "a1", "embedding": [1.0, 2.0], "model": "m",
+         "createdAt": T0},
+    ]  # fmt: skip
+    path = snapshot(tmp_path, tables)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("_storage/kg2abc", png())
+        archive.writestr("_storage/kg2pdf.pdf", b"%PDF-1.4 not a picture")
+    report = tmp_path / "r.csv"
+    out, _ = run(path, "--report", str(report))
+    assert "files: 1 created, 0 updated, 0 skipped, 2 rejected" in out
+    stored = File.objects.get()
+    assert (stored.filename, stored.mime_type, stored.artwork.prompt) == (
+        "sunset.png", "image/png", "public a1")  # fmt: skip
+    head = s3.head_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=stored.file.name)
+    assert head["ContentLength"] == len(png())
+    reasons = {row[1]: row[2] for row in csv.reader(report.open())}
+    assert "not a PNG, JPEG, GIF or WebP image" in reasons["f2"]
+    assert "is not in the snapshot" in reasons["f3"]
+    assert "not 1536 finite numbers" in reasons["e2"]
+    kept = ArtworkEmbedding.objects.get()
+    assert kept.model == "text-embedding-3-small" and list(kept.embedding)[7] == 1.0
+    # Again: nothing doubles, and the file is not stored twice.
+    out, _ = run(path, "--report", str(report))
+    assert "files: 0 created, 0 updated, 1 skipped, 2 rejected" in out
+    assert File.objects.count() == 1 and ArtworkEmbedding.objects.count() == 1
