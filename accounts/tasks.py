@@ -16,6 +16,7 @@ from django.db import transaction
 from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.contrib.django import app
 
+from accounts.archives import build_archive  # noqa: F401 (registers the task)
 from accounts.crypto import decrypt, encrypt
 
 # Tries in all, waiting 4, 8, 16 ... 1024 s between them: about half an hour.

@@ -6,21 +6,31 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts import archives
 from accounts.deletion import delete_account
 from accounts.forms import ApiKeyForm, DeleteAccountForm, PreferencesForm, ProfileForm
 from accounts.models import ApiKey, User, UserSettings
+from config import ratelimit
 from config.paging import CappedPaginator
 from config.params import page_number
+from config.responses import try_later
 from gallery import pagecache
+from gallery.exports import STORAGE_ERRORS
 from gallery.models import Artwork, Collection
+
+# How long a signed download URL of an archive works, in seconds.
+ARCHIVE_URL_SECONDS = 60
 
 # Session key holding the id of a key just added, so that the next page shows it once.
 REVEAL_SESSION_KEY = "reveal_api_key"
@@ -120,6 +130,91 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     }
     context = {"form": form, "counts": counts, "section": "delete"}
     return render(request, "accounts/delete.html", context, status=status)
+
+
+def _storage_unavailable(request: HttpRequest) -> HttpResponse:
+    return try_later(
+        request,
+        status=503,
+        retry_after=60,
+        heading="File storage is unreachable",
+        message="Your archive cannot be reached right now. Try again soon.",
+        back_url=reverse("accounts:archive"),
+        back_label="Back to settings",
+    )
+
+
+@never_cache
+@login_required
+@require_safe
+def archive(request: HttpRequest) -> HttpResponse:
+    """Download everything: the state of the creator's archive (accounts/archives.py)."""
+    try:
+        state = archives.archive_state(request.user)
+    except STORAGE_ERRORS:
+        return _storage_unavailable(request)
+    context = {
+        "state": state,
+        "keep_days": archives.ARCHIVE_KEEP_DAYS,
+        "section": "archive",
+    }
+    return render(request, "accounts/archive.html", context)
+
+
+@login_required
+@require_POST
+def archive_build(request: HttpRequest) -> HttpResponse:
+    if archives.archive_state(request.user).status == "queued":
+        messages.info(request, "Your archive is being built already.")
+        return redirect("accounts:archive")
+    wait = ratelimit.hit(
+        "archive",
+        ratelimit.client(request),
+        limit=1,
+        window=archives.ARCHIVE_RATE_WINDOW,
+    )
+    if wait is not None:
+        return try_later(
+            request,
+            status=429,
+            retry_after=wait,
+            heading="One archive an hour",
+            message="You asked for an archive a moment ago. Try again later.",
+            back_url=reverse("accounts:archive"),
+            back_label="Back to settings",
+        )
+    archives.defer_build(request.user, request.build_absolute_uri("/"))
+    messages.success(request, "Your archive is being built. This page shows when it is ready.")
+    return redirect("accounts:archive")
+
+
+@never_cache
+@login_required
+@require_safe
+def archive_download(request: HttpRequest, filename: str) -> HttpResponse:
+    """The creator's own archive, saved as a file: a signed URL that expires in a
+    minute on S3, else streamed from the storage."""
+    try:
+        found = archives.archive_for_user(request.user, filename)
+        download_name = f"{request.user.username}-{found.created:%Y-%m-%d}.zip"
+        if hasattr(default_storage, "bucket_name"):
+            url = default_storage.url(
+                found.name,
+                parameters={
+                    "ResponseContentDisposition": content_disposition_header(True, download_name),
+                    "ResponseContentType": archives.CONTENT_TYPE,
+                },
+                expire=ARCHIVE_URL_SECONDS,
+            )
+            return redirect(url)
+        stream = default_storage.open(found.name, "rb")
+    except STORAGE_ERRORS:
+        return _storage_unavailable(request)
+    response = FileResponse(
+        stream, as_attachment=True, filename=download_name, content_type=archives.CONTENT_TYPE
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @require_safe

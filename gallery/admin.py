@@ -21,13 +21,14 @@ from procrastinate.contrib.django.admin import ProcrastinateJobAdmin
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from config.responses import try_later
-from gallery import uploads
+from gallery import convex_import, tasks, uploads
 from gallery.models import (
     FEATURABLE,
     Artwork,
     ArtworkEmbedding,
     Collection,
     CollectionItem,
+    ConvexImportRun,
     File,
     Generation,
     Like,
@@ -516,3 +517,71 @@ class JobAdmin(ProcrastinateJobAdmin):
                 f"{skipped} job(s) skipped: only failed jobs are run again.",
                 messages.WARNING,
             )
+
+
+# --- Imports from the original app (gallery/convex_import.py) ------------------------
+
+SNAPSHOT_PREFIX = "imports/snapshots"
+UPLOAD_URL_SECONDS = 3600
+
+
+@admin.register(ConvexImportRun)
+class ConvexImportRunAdmin(admin.ModelAdmin):
+    """Start an import of a snapshot already in the storage (the add page gives a form
+    that uploads it straight to the bucket, past the app's upload limit), follow it,
+    download its report."""
+
+    list_display = ("snapshot", "status", "dry_run", "created_at", "finished_at", "report_link")
+    list_filter = ("status",)
+    fields = ("snapshot", "dry_run")
+    readonly_fields = ("status", "summary", "report_link", "started_by", "created_at",
+                       "finished_at")  # fmt: skip
+    add_form_template = "admin/gallery/conveximportrun/add_form.html"
+
+    def get_fields(self, request, obj=None):
+        return self.fields if obj is None else ("snapshot", "dry_run", *self.readonly_fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("snapshot", "dry_run", *self.readonly_fields)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def get_changeform_initial_data(self, request):
+        # Back from the bucket (S3 appends key= to the redirect), the snapshot is named.
+        return {"snapshot": request.GET.get("key", "")}
+
+    def add_view(self, request, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "bucket_upload": self._bucket_upload(request)}
+        return super().add_view(request, form_url, extra_context)
+
+    def _bucket_upload(self, request) -> dict | None:
+        """A form that posts the snapshot to the bucket itself (S3 only)."""
+        storage = uploads.bucket_storage()
+        if storage is None:
+            return None
+        key = f"{SNAPSHOT_PREFIX}/{timezone.now():%Y%m%d-%H%M%S}.zip"
+        back = request.build_absolute_uri(reverse("admin:gallery_conveximportrun_add"))
+        post = storage.bucket.meta.client.generate_presigned_post(
+            storage.bucket_name,
+            key,
+            Fields={"success_action_redirect": back},
+            Conditions=[
+                {"success_action_redirect": back},
+                ["content-length-range", 1, 50 * 1024**3],
+            ],
+            ExpiresIn=UPLOAD_URL_SECONDS,
+        )
+        return post
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.started_by = request.user
+        super().save_model(request, obj, form, change)
+        tasks.defer_on_commit(convex_import.import_convex_snapshot, run_id=obj.pk)
+
+    @admin.display(description="report")
+    def report_link(self, obj: ConvexImportRun) -> str:
+        if not obj.report:
+            return "—"
+        return format_html('<a href="{}">Download the report</a>',
+                           uploads.storage_url(obj.report, "import-report.csv"))  # fmt: skip

@@ -25,8 +25,13 @@ aware datetimes; fields we do not know are ignored with one warning each.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
+import secrets
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,18 +43,22 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from procrastinate.contrib.django import app
 
 from accounts.models import ApiKey, Provider, UserSettings
 from gallery import frames as frame_rules
+from gallery.files import STORAGE_ERRORS
 from gallery.models import (
     EMBEDDING_DIMENSIONS,
     Artwork,
     ArtworkEmbedding,
     Collection,
     CollectionItem,
+    ConvexImportRun,
     File,
     Generation,
     ImportedRecord,
@@ -469,3 +478,58 @@ class ConvexImport:
         if info.file_size > settings.UPLOAD_MAX_BYTES:
             raise Rejected("its stored file is larger than uploads may be")
         return self.archive.read(info)
+
+
+# --- Run from the admin: the snapshot in storage, the import as a job ------------------
+
+
+def write_report(result: ImportResult, out) -> None:
+    """The rejected documents and the rules applied, as CSV (a text stream)."""
+    writer = csv.writer(out)
+    writer.writerow(["table", "_id", "what happened"])
+    for table, convex_id, why in result.rejections:
+        writer.writerow([table, convex_id, f"rejected: {why}"])
+    for table, convex_id, rule in result.notes:
+        writer.writerow([table, convex_id, f"imported: {rule}"])
+
+
+def run_stored_import(run_id: int) -> ConvexImportRun | None:
+    """Import the stored snapshot of a run and store its report; the run says how it
+    ended. Safe to run twice: a finished run is left alone (and an import again only
+    updates)."""
+    run = ConvexImportRun.objects.filter(pk=run_id).first()
+    if run is None or run.status in (ConvexImportRun.Status.DONE, ConvexImportRun.Status.FAILED):
+        return run
+    run.status = ConvexImportRun.Status.RUNNING
+    run.save(update_fields=["status"])
+    try:
+        with tempfile.TemporaryFile() as copy:
+            with default_storage.open(run.snapshot, "rb") as stored:
+                shutil.copyfileobj(stored, copy)
+            copy.seek(0)
+            with zipfile.ZipFile(copy) as archive:
+                result = ConvexImport(archive, dry_run=run.dry_run).run()
+        report = io.StringIO()
+        write_report(result, report)
+        name = f"imports/{secrets.token_hex(16)}-report.csv"
+        run.report = default_storage.save(name, ContentFile(report.getvalue().encode()))
+        run.summary = result.summary() + (
+            f"\n{len(result.rejections)} rejected, {len(result.notes)} rule(s) applied."
+        )
+        for warning in result.warnings:
+            run.summary += f"\n{warning}"
+        run.status = ConvexImportRun.Status.DONE
+    except zipfile.BadZipFile:
+        run.status, run.summary = ConvexImportRun.Status.FAILED, "The snapshot is not a ZIP file."
+    except STORAGE_ERRORS as error:
+        run.status = ConvexImportRun.Status.FAILED
+        run.summary = f"The snapshot could not be read from storage: {error}"
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "summary", "report", "finished_at"])
+    return run
+
+
+@app.task(queue="imports")
+def import_convex_snapshot(run_id: int) -> str | None:
+    run = run_stored_import(run_id)
+    return run.status if run else None

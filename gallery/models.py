@@ -1034,3 +1034,34 @@ class ImportedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table} {self.convex_id} → {self.object_id}"
+
+
+class ConvexImportRun(models.Model):
+    """One import of a Convex snapshot started from the admin: the snapshot is in the
+    default storage already (uploaded straight to the bucket), a job imports it, and
+    the report (CSV) goes to the storage beside it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    snapshot = models.CharField(max_length=255, help_text="Its name in the storage.")
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    summary = models.TextField(blank=True)
+    report = models.CharField(max_length=255, blank=True, help_text="Its name in the storage.")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "import from the original app"
+        verbose_name_plural = "imports from the original app"
+
+    def __str__(self) -> str:
+        return f"{self.snapshot} ({self.get_status_display()})"

@@ -20,6 +20,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Status as JobStatus
 
 from gallery import embeddings, engagement, similarity, uploads
+from gallery.convex_import import import_convex_snapshot  # noqa: F401 (registers the task)
 from gallery.exports.jobs import render_export  # noqa: F401 (registers the task)
 from gallery.generation import jobs as generation_jobs
 from gallery.generation.jobs import run_generation_job  # noqa: F401 (registers the task)

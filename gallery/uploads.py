@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -225,3 +226,22 @@ def conversion_file(attempt: Generation, user) -> File | None:
     if not attempt.is_conversion or not attempt.request:
         return None
     return File.objects.filter(pk=attempt.request.get("file"), owner=user).first()
+
+
+def bucket_storage():
+    """The default storage when it is an S3 bucket (it can take uploads itself), else
+    None."""
+    return default_storage if hasattr(default_storage, "bucket_name") else None
+
+
+def storage_url(name: str, filename: str) -> str:
+    """A short-lived signed URL that saves `name` as `filename` (S3), or the storage's
+    own URL."""
+    storage = bucket_storage()
+    if storage is None:
+        return default_storage.url(name)
+    return storage.url(
+        name,
+        parameters={"ResponseContentDisposition": content_disposition_header(True, filename)},
+        expire=DOWNLOAD_URL_SECONDS,
+    )

@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 
 import pytest
+import requests
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management import CommandError, call_command
@@ -16,10 +18,12 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.models import ApiKey, User, UserSettings
+from gallery.convex_import import run_stored_import
 from gallery.models import (
     Artwork,
     ArtworkEmbedding,
     Collection,
+    ConvexImportRun,
     File,
     Generation,
     ImportedRecord,
@@ -255,3 +259,43 @@ def test_files_go_to_the_bucket_and_embeddings_keep_their_model(tmp_path, s3):
     out, _ = run(path, "--report", str(report))
     assert "files: 0 created, 0 updated, 1 skipped, 2 rejected" in out
     assert File.objects.count() == 1 and ArtworkEmbedding.objects.count() == 1
+
+
+@pytest.mark.storage
+def test_staff_import_a_snapshot_from_the_bucket_and_read_the_report(tmp_path, s3,
+                                                                     admin_client_):  # fmt: skip
+    # The add page offers a form that posts straight to the bucket.
+    add = admin_client_.get(reverse("admin:gallery_conveximportrun_add"))
+    assert add.status_code == 200
+    assert "Upload to the bucket" in add.text and 'name="policy"' in add.text
+    assert 'name="success_action_redirect"' in add.text
+    # Back from the bucket, the key names the snapshot.
+    back = admin_client_.get(reverse("admin:gallery_conveximportrun_add"), {"key": "x.zip"})
+    assert 'value="x.zip"' in back.text
+    # A snapshot put in the bucket by other means (aws s3 cp, say), then imported.
+    path = snapshot(tmp_path, realistic(), {"artworks": "{broken"})
+    s3.put_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key="imports/snapshots/s.zip",
+                  Body=path.read_bytes())  # fmt: skip
+    response = admin_client_.post(reverse("admin:gallery_conveximportrun_add"),
+                                  {"snapshot": "imports/snapshots/s.zip"})  # fmt: skip
+    assert response.status_code == 302
+    run = ConvexImportRun.objects.get()
+    assert run.status == "queued" and run.started_by.is_superuser
+    run_stored_import(run.pk)  # what the job does
+    run.refresh_from_db()
+    assert run.status == "done" and "artworks: 4 created" in run.summary
+    listing = admin_client_.get(reverse("admin:gallery_conveximportrun_changelist")).text
+    link = re.search(r'href="([^"]+)">Download the report', listing).group(1)
+    report = requests.get(link.replace("&amp;", "&"), timeout=10)
+    assert report.status_code == 200 and "attachment" in report.headers["Content-Disposition"]
+    assert "artworks,line 5,rejected: not a JSON document with an _id" in report.text
+    assert Artwork.objects.count() == 4
+
+
+@pytest.mark.storage
+def test_a_stored_snapshot_that_is_not_a_zip_fails_the_run_clearly(s3, staff_user):
+    s3.put_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key="imports/bad.zip", Body=b"no")
+    run = ConvexImportRun.objects.create(snapshot="imports/bad.zip")
+    run_stored_import(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.summary) == ("failed", "The snapshot is not a ZIP file.")

@@ -85,6 +85,9 @@ GET_PARAMS = {
     "accounts:profile_update": [],
     "accounts:api_keys": [],
     "accounts:api_key_delete": [],
+    "accounts:archive": [],
+    "accounts:archive_build": [],
+    "accounts:archive_download": [],
     "accounts:delete": [],
     "accounts:profile": ["page"],
     "gallery:home": ["q", "tab", "page", "similar"],
@@ -208,6 +211,8 @@ class World:
             ],
             "fmt": sorted(exports.FORMATS),
             "section": sorted(SITEMAP_SECTIONS),
+            # Nobody's archive (well-formed, and not): both 404.
+            "filename": [f"20200101T000000Z-{'a' * 22}.zip", "x.zip"],
         }
         if argument in by_name:
             return by_name[argument]

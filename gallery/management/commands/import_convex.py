@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import shutil
 import tempfile
 import zipfile
@@ -12,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
 from config.progress import progress
-from gallery.convex_import import ConvexImport
+from gallery.convex_import import ConvexImport, write_report
 from gallery.files import STORAGE_ERRORS
 
 
@@ -47,12 +46,7 @@ class Command(BaseCommand):
                 )
                 result = run.run()
         with Path(report).open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(["table", "_id", "what happened"])
-            for table, convex_id, why in result.rejections:
-                writer.writerow([table, convex_id, f"rejected: {why}"])
-            for table, convex_id, rule in result.notes:
-                writer.writerow([table, convex_id, f"imported: {rule}"])
+            write_report(result, out)
         for warning in result.warnings:
             self.stderr.write(warning)
         self.stdout.write(result.summary())
