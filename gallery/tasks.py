@@ -19,6 +19,7 @@ from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Status as JobStatus
 
+from accounts import archives
 from gallery import embeddings, engagement, similarity, uploads
 from gallery.convex_import import import_convex_snapshot  # noqa: F401 (registers the task)
 from gallery.exports.jobs import render_export  # noqa: F401 (registers the task)
@@ -104,6 +105,15 @@ def embed_artwork(artwork_id: int) -> str:
 def prune_view_log(timestamp: int) -> int:
     deleted = engagement.prune_view_log()
     logger.info("Pruned %d view record(s).", deleted)
+    return deleted
+
+
+@app.periodic(cron="29 3 * * *")  # daily
+@app.task(queue="housekeeping", queueing_lock="delete_expired_archives")
+def delete_expired_archives(timestamp: int) -> int:
+    """Creators' archives (accounts/archives.py) are kept ARCHIVE_KEEP_DAYS."""
+    deleted = archives.delete_expired_archives()
+    logger.info("Deleted %d expired archive(s).", deleted)
     return deleted
 
 
