@@ -255,3 +255,18 @@ def test_deleting_the_account_removes_the_archive(
         delete_account(owner)
     listed = s3.list_objects_v2(Bucket=s3_server.bucket, Prefix=f"archives/{owner.pk}/")
     assert listed.get("KeyCount", 0) == 0
+
+
+@pytest.mark.django_db
+def test_the_daily_housekeeping_job_deletes_expired_archives(other_user):
+    from gallery import tasks
+
+    assert "delete_expired_archives" in {
+        task.task.name.rsplit(".", 1)[-1]
+        for task in tasks.app.periodic_registry.periodic_tasks.values()
+    }
+    default_storage.save(
+        f"archives/{other_user.pk}/20200101T000000Z-{'b' * 22}.zip", ContentFile(b"old")
+    )
+    assert tasks.delete_expired_archives(timestamp=0) == 1
+    assert archives.user_archives(other_user.pk) == []
