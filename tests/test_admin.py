@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import ApiKey, UserSettings
-from gallery.models import ArtworkEmbedding, File, Generation, Like, Share
+from gallery.models import ArtworkEmbedding, ConvexImportRun, File, Generation, Like, Share
 from tests import images
 from tests.factories import make_artwork, make_collection, make_share, make_user
 from tests.test_storage import png_bytes
@@ -41,6 +41,7 @@ def one_of_each(owner):
         ),
         upload,
         Like.objects.create(user=make_user(), artwork=artwork),
+        ConvexImportRun.objects.create(snapshot="imports/snapshots/s.zip", started_by=owner),
     ]
     registered = {
         model for model in admin.site._registry if model._meta.app_label in {"accounts", "gallery"}
