@@ -46,6 +46,8 @@ NOT_PAGES = {
     "gallery:studio_collection_move",  # POST
     "accounts:profile_update",  # POST
     "accounts:api_key_delete",  # POST
+    "accounts:archive_build",  # POST
+    "accounts:archive_download",  # a download
 }
 
 
@@ -138,6 +140,7 @@ def filled(creator, other_user):
         ),
         "accounts:settings": reverse("accounts:settings"),
         "accounts:api_keys": reverse("accounts:api_keys"),
+        "accounts:archive": reverse("accounts:archive"),
         "accounts:delete": reverse("accounts:delete"),
         "account_email": reverse("account_email"),
         "account_change_password": reverse("account_change_password"),
@@ -207,6 +210,7 @@ PAGES_VISITED = {
     "gallery:studio_collection_delete",
     "accounts:settings",
     "accounts:api_keys",
+    "accounts:archive",
     "accounts:delete",
 }
 
