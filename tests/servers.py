@@ -10,6 +10,7 @@ a long time, so it is killed as a process group after a short grace period.
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import signal
@@ -91,12 +92,21 @@ class SeaweedS3:
         self.ports = dict(zip(names, free_ports(len(names)), strict=True))
         (self.workdir / "data").mkdir()
         (self.workdir / "logs").mkdir()
+        # Credentials as a real bucket has them: requests are checked, not waved through
+        # (without identities SeaweedFS accepts anything, and refuses POST policies).
+        config = self.workdir / "s3.json"
+        config.write_text(json.dumps({"identities": [{
+            "name": "tests",
+            "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        }]}))  # fmt: skip
         command = [
             weed_binary(),
             # A global flag, so it goes before the subcommand.
             f"-logdir={self.workdir / 'logs'}",
             "server",
             "-s3",
+            f"-s3.config={config}",
             f"-dir={self.workdir / 'data'}",
             "-ip=127.0.0.1",
             "-ip.bind=127.0.0.1",
