@@ -4,10 +4,12 @@ them (a folder per table with documents.jsonl), into the gallery."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
 import zipfile
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -272,12 +274,23 @@ def test_staff_import_a_snapshot_from_the_bucket_and_read_the_report(tmp_path, s
     # Back from the bucket, the key names the snapshot.
     back = admin_client_.get(reverse("admin:gallery_conveximportrun_add"), {"key": "x.zip"})
     assert 'value="x.zip"' in back.text
-    # A snapshot put in the bucket by other means (aws s3 cp, say), then imported.
+    # The browser posts the snapshot to the bucket with the page's form, as it is.
     path = snapshot(tmp_path, realistic(), {"artworks": "{broken"})
-    s3.put_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key="imports/snapshots/s.zip",
-                  Body=path.read_bytes())  # fmt: skip
+    action = re.search(r'<form method="post" action="([^"]+)"', add.text).group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', add.text))
+    fields = {name: html.unescape(value) for name, value in fields.items()
+              if name != "csrfmiddlewaretoken"}  # fmt: skip
+    uploaded = requests.post(html.unescape(action), data=fields, timeout=30,
+                             files={"file": ("s.zip", path.read_bytes())},
+                             allow_redirects=False)  # fmt: skip
+    assert uploaded.status_code == 303, uploaded.text
+    back_to = uploaded.headers["Location"]
+    assert back_to.startswith("http://testserver" + reverse("admin:gallery_conveximportrun_add"))
+    key = parse_qs(urlsplit(back_to).query)["key"][0]
+    assert key.startswith("imports/snapshots/") and key.endswith(".zip")
+    s3.head_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=key)
     response = admin_client_.post(reverse("admin:gallery_conveximportrun_add"),
-                                  {"snapshot": "imports/snapshots/s.zip"})  # fmt: skip
+                                  {"snapshot": key})  # fmt: skip
     assert response.status_code == 302
     run = ConvexImportRun.objects.get()
     assert run.status == "queued" and run.started_by.is_superuser
