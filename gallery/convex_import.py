@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import secrets
@@ -68,6 +69,8 @@ from gallery.models import (
 )
 
 MIN_SHARE_CODE = 22  # the database's share_code_long_enough
+# Documents per transaction in a real import (see ConvexImport.run).
+BATCH = 500
 
 
 class Rejected(Exception):
@@ -148,11 +151,18 @@ class ConvexImport:
     # --- Running ------------------------------------------------------------------------
 
     def run(self) -> ImportResult:
+        """Import every table. A real import commits every BATCH documents, so that
+        what each commit sets off (the embedding job of each artwork, the page cache's
+        forgetting) runs as it goes instead of piling up in memory; a dry run is one
+        transaction, rolled back."""
+        if not self.dry_run:
+            for table in ORDER:
+                self._table(table)
+            return self.result
         with transaction.atomic():
             for table in ORDER:
                 self._table(table)
-            if self.dry_run:
-                transaction.set_rollback(True)
+            transaction.set_rollback(True)
         return self.result
 
     def _documents(self, table: str) -> Iterator[tuple[int, dict | None, str]]:
@@ -174,23 +184,33 @@ class ConvexImport:
 
     def _table(self, table: str) -> None:
         report = self.result.tables.setdefault(table, TableReport())
-        handler = getattr(self, f"_import_{table}")
-        for number, document, _raw in self.progress(self._documents(table), table):
-            convex_id = document.get("_id") if document else None
-            if not isinstance(convex_id, str) or not convex_id:
-                self._reject(table, f"line {number}", "not a JSON document with an _id", report)
-                continue
-            self._warn_unknown(table, document)
-            try:
-                with transaction.atomic():
-                    outcome = handler(document)
-            except Rejected as why:
-                self._reject(table, convex_id, str(why), report)
-            except (ValidationError, IntegrityError, ValueError, TypeError) as error:
-                message = "; ".join(getattr(error, "messages", [str(error)]))
-                self._reject(table, convex_id, message[:300], report)
-            else:
-                setattr(report, outcome, getattr(report, outcome) + 1)
+        documents = self.progress(self._documents(table), table)
+        while True:
+            # One transaction per batch (inside a dry run's, a savepoint); each document
+            # in a savepoint of its own, so that a bad one is rolled back alone.
+            with transaction.atomic():
+                batch = list(itertools.islice(documents, BATCH))
+                for number, document, _raw in batch:
+                    self._one(table, number, document, report)
+            if len(batch) < BATCH:
+                return
+
+    def _one(self, table: str, number: int, document: dict | None, report) -> None:
+        convex_id = document.get("_id") if document else None
+        if not isinstance(convex_id, str) or not convex_id:
+            self._reject(table, f"line {number}", "not a JSON document with an _id", report)
+            return
+        self._warn_unknown(table, document)
+        try:
+            with transaction.atomic():
+                outcome = getattr(self, f"_import_{table}")(document)
+        except Rejected as why:
+            self._reject(table, convex_id, str(why), report)
+        except (ValidationError, IntegrityError, ValueError, TypeError) as error:
+            message = "; ".join(getattr(error, "messages", [str(error)]))
+            self._reject(table, convex_id, message[:300], report)
+        else:
+            setattr(report, outcome, getattr(report, outcome) + 1)
 
     def _reject(self, table: str, convex_id: str, why: str, report: TableReport) -> None:
         report.rejected += 1
