@@ -20,6 +20,7 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.models import ApiKey, User, UserSettings
+from gallery import convex_import
 from gallery.convex_import import run_stored_import
 from gallery.models import (
     Artwork,
@@ -312,3 +313,13 @@ def test_a_stored_snapshot_that_is_not_a_zip_fails_the_run_clearly(s3, staff_use
     run_stored_import(run.pk)
     run.refresh_from_db()
     assert (run.status, run.summary) == ("failed", "The snapshot is not a ZIP file.")
+
+
+def test_a_snapshot_imports_the_same_in_small_batches(tmp_path, monkeypatch):
+    monkeypatch.setattr(convex_import, "BATCH", 2)  # many commits, a partial last batch
+    out, _ = run(snapshot(tmp_path, realistic(), {"artworks": "{broken"}),
+                 "--report", str(tmp_path / "r.csv"))  # fmt: skip
+    assert "artworks: 4 created, 0 updated, 0 skipped, 1 rejected" in out
+    assert "shares: 3 created" in out
+    best = Collection.objects.get(name="Best of")
+    assert best.items.count() == 3
