@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -24,7 +24,7 @@ from accounts.models import ApiKey, User, UserSettings
 from config import ratelimit
 from config.paging import CappedPaginator
 from config.params import page_number
-from config.responses import try_later
+from config.responses import attachment, try_later
 from gallery import pagecache
 from gallery.exports import STORAGE_ERRORS
 from gallery.models import Artwork, Collection
@@ -210,11 +210,7 @@ def archive_download(request: HttpRequest, filename: str) -> HttpResponse:
         stream = default_storage.open(found.name, "rb")
     except STORAGE_ERRORS:
         return _storage_unavailable(request)
-    response = FileResponse(
-        stream, as_attachment=True, filename=download_name, content_type=archives.CONTENT_TYPE
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(stream, download_name, archives.CONTENT_TYPE)
 
 
 @require_safe

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
@@ -32,4 +32,14 @@ def try_later(
         response = HttpResponse(render_to_string("try_later.html", context), status=status)
     response["Retry-After"] = str(retry_after)
     add_never_cache_headers(response)
+    return response
+
+
+def attachment(stream, filename: str, content_type: str) -> FileResponse:
+    """A stored file sent to be saved, never shown: attachment, its real type, nosniff
+    (an upload is the creator's bytes, not a page of ours)."""
+    response = FileResponse(
+        stream, as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -8,7 +8,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.db.models.functions import Length
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
@@ -20,7 +20,7 @@ from procrastinate.contrib.django import app as jobs_app
 from procrastinate.contrib.django.admin import ProcrastinateJobAdmin
 from procrastinate.contrib.django.models import ProcrastinateJob
 
-from config.responses import try_later
+from config.responses import attachment, try_later
 from gallery import convex_import, tasks, uploads
 from gallery.models import (
     FEATURABLE,
@@ -463,11 +463,7 @@ class FileAdmin(admin.ModelAdmin):
                 back_url=reverse("admin:gallery_file_change", args=[file.pk]),
                 back_label="Back to the file",
             )
-        response = FileResponse(
-            stream, as_attachment=True, filename=file.filename, content_type=file.mime_type
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment(stream, file.filename, file.mime_type)
 
 
 @admin.register(Like)

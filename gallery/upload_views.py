@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from config import ratelimit
 from config.paging import CappedPaginator
 from config.params import page_number
-from config.responses import try_later
+from config.responses import attachment, try_later
 from gallery import access, tasks, uploads
 from gallery.conversion import ConversionError, ConversionOptions
 from gallery.forms import ConversionForm, UploadForm
@@ -210,11 +210,7 @@ def file_download(request: HttpRequest, pk: int) -> HttpResponse:
             back_url=reverse("gallery:studio_files"),
             back_label="Back to your files",
         )
-    response = FileResponse(
-        stream, as_attachment=True, filename=file.filename, content_type=file.mime_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(stream, file.filename, file.mime_type)
 
 
 @require_GET
